@@ -1,0 +1,389 @@
+//! Code generation: thin glue around the runtime. Every user-facing error was
+//! reported by `attr`, `ast` or `check` before this runs.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Ident, LitStr};
+
+use crate::ast::{Data, Field, Input, Variant};
+use crate::attr::Source;
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::fallback;
+use crate::symbol;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `#[derive(Claims)]`: a bounded deserializer, the configuration and the extractor.
+    Claims,
+    /// `#[derive(Bounded)]`: a bounded deserializer for a nested type.
+    Bounded,
+}
+
+pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
+    let cx = Ctxt::new();
+    let model = Input::from_ast(&cx, input, kind);
+    if let Some(model) = &model {
+        check::check(&cx, model, kind);
+    }
+    match (cx.finish(), model) {
+        (None, Some(model)) => expand(&model, kind),
+        (Some(errors), _) => fallback::stubs(input, kind, &errors),
+        // `from_ast` returns `None` only after reporting an error.
+        (None, None) => TokenStream::new(),
+    }
+}
+
+fn crate_path(input: &Input<'_>) -> TokenStream {
+    match &input.attrs.crate_path {
+        Some(path) => quote!(#path),
+        None => quote!(::claimguard),
+    }
+}
+
+fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
+    let krate = crate_path(input);
+    let ident = &input.original.ident;
+    let body = match &input.data {
+        Data::Struct(fields) => {
+            let deserialize = struct_deserialize(ident, fields);
+            let bounded = struct_bounded(ident, fields);
+            let claims = match kind {
+                Kind::Claims => claims_impls(input, &krate),
+                Kind::Bounded => TokenStream::new(),
+            };
+            quote! { #deserialize #bounded #claims }
+        }
+        Data::Enum(variants) => enum_impls(ident, variants),
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::all, clippy::pedantic)]
+        const _: () = {
+            use #krate::__private as __claimguard;
+            #body
+        };
+    }
+}
+
+/// The cap marker type of a field.
+fn cap_type(field: &Field<'_>) -> TokenStream {
+    let lit = |v: usize, span: Span| syn::LitInt::new(&format!("{v}usize"), span);
+    match (&field.attrs.max_items, &field.attrs.max_len) {
+        (None, None) => quote!(__claimguard::NoCap),
+        (None, Some(len)) => {
+            let n = lit(len.value, len.span);
+            quote!(__claimguard::MaxLen<#n>)
+        }
+        (Some(items), None) => {
+            let m = lit(items.value, items.span);
+            quote!(__claimguard::MaxItems<#m>)
+        }
+        (Some(items), Some(len)) => {
+            let m = lit(items.value, items.span);
+            let n = lit(len.value, len.span);
+            quote!(__claimguard::MaxItemsLen<#m, #n>)
+        }
+    }
+}
+
+fn slot(i: usize) -> Ident {
+    format_ident!("__claimguard_f{}", i)
+}
+
+fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
+    let variants: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("F{}", i)).collect();
+    let wires: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
+    let slots: Vec<Ident> = (0..fields.len()).map(slot).collect();
+    let reads = fields.iter().zip(&slots).map(|(field, slot)| {
+        let ty = field.ty;
+        let cap = cap_type(field);
+        let wire = &field.wire;
+        quote_spanned! {ty.span()=>
+            __claimguard::next_field::<__A, #ty, #cap>(&mut __map, &mut #slot, #wire)?
+        }
+    });
+    let finishes = fields.iter().zip(&slots).map(|(field, slot)| {
+        let name = field.ident;
+        let ty = field.ty;
+        let cap = cap_type(field);
+        let wire = &field.wire;
+        let value = if field.attrs.default.is_some() {
+            quote_spanned!(ty.span()=> __claimguard::finish_or_default::<#ty>(#slot))
+        } else {
+            quote_spanned!(ty.span()=> __claimguard::finish::<#ty, #cap, __A::Error>(#slot, #wire)?)
+        };
+        quote!(#name: #value)
+    });
+    let types = fields.iter().map(|f| f.ty);
+    let expecting = format!("the claims of `{ident}`");
+    quote! {
+        #[automatically_derived]
+        impl<'de> __claimguard::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            where
+                __D: __claimguard::serde::Deserializer<'de>,
+            {
+                enum __ClaimguardMember { #(#variants,)* Ignore }
+
+                impl<'de> __claimguard::serde::Deserialize<'de> for __ClaimguardMember {
+                    fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+                    where
+                        __D: __claimguard::serde::Deserializer<'de>,
+                    {
+                        struct __ClaimguardMemberVisitor;
+                        impl<'de> __claimguard::serde::de::Visitor<'de> for __ClaimguardMemberVisitor {
+                            type Value = __ClaimguardMember;
+                            fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                                __f.write_str("a member name")
+                            }
+                            fn visit_str<__E>(self, __value: &str) -> ::core::result::Result<__ClaimguardMember, __E>
+                            where
+                                __E: __claimguard::serde::de::Error,
+                            {
+                                ::core::result::Result::Ok(match __value {
+                                    #(#wires => __ClaimguardMember::#variants,)*
+                                    _ => __ClaimguardMember::Ignore,
+                                })
+                            }
+                        }
+                        __deserializer.deserialize_identifier(__ClaimguardMemberVisitor)
+                    }
+                }
+
+                struct __ClaimguardVisitor;
+                impl<'de> __claimguard::serde::de::Visitor<'de> for __ClaimguardVisitor {
+                    type Value = #ident;
+                    fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        __f.write_str(#expecting)
+                    }
+                    fn visit_map<__A>(self, mut __map: __A) -> ::core::result::Result<#ident, __A::Error>
+                    where
+                        __A: __claimguard::serde::de::MapAccess<'de>,
+                    {
+                        #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
+                        while let ::core::option::Option::Some(__member) =
+                            __claimguard::serde::de::MapAccess::next_key::<__ClaimguardMember>(&mut __map)?
+                        {
+                            match __member {
+                                #(__ClaimguardMember::#variants => #reads,)*
+                                __ClaimguardMember::Ignore => {
+                                    __claimguard::serde::de::MapAccess::next_value::<__claimguard::serde::de::IgnoredAny>(&mut __map)?;
+                                }
+                            }
+                        }
+                        ::core::result::Result::Ok(#ident { #(#finishes,)* })
+                    }
+                }
+                __claimguard::serde::Deserializer::deserialize_map(__deserializer, __ClaimguardVisitor)
+            }
+        }
+    }
+}
+
+fn struct_bounded(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
+    let bounds = fields.iter().map(|field| {
+        let ty = field.ty;
+        let cap = cap_type(field);
+        quote_spanned!(ty.span()=> <#ty as __claimguard::Bounded<#cap>>::MAX_HEAP)
+    });
+    quote! {
+        #[automatically_derived]
+        impl __claimguard::Bounded for #ident {
+            const MAX_HEAP: usize = __claimguard::sum(&[#(#bounds),*]);
+
+            fn deserialize_bounded<'de, __D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            where
+                __D: __claimguard::serde::Deserializer<'de>,
+            {
+                <Self as __claimguard::serde::Deserialize<'de>>::deserialize(__deserializer)
+            }
+        }
+
+        // Evaluates the bound now, so that an overflow is a compile error.
+        const _: usize = <#ident as __claimguard::Bounded>::MAX_HEAP;
+    }
+}
+
+fn enum_impls(ident: &Ident, variants: &[Variant<'_>]) -> TokenStream {
+    let wires = variants.iter().map(|v| &v.wire);
+    let names = variants.iter().map(|v| v.ident);
+    let expecting = format!("one of the names of `{ident}`");
+    quote! {
+        #[automatically_derived]
+        impl<'de> __claimguard::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            where
+                __D: __claimguard::serde::Deserializer<'de>,
+            {
+                struct __ClaimguardVisitor;
+                impl<'de> __claimguard::serde::de::Visitor<'de> for __ClaimguardVisitor {
+                    type Value = #ident;
+                    fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        __f.write_str(#expecting)
+                    }
+                    fn visit_str<__E>(self, __value: &str) -> ::core::result::Result<#ident, __E>
+                    where
+                        __E: __claimguard::serde::de::Error,
+                    {
+                        match __value {
+                            #(#wires => ::core::result::Result::Ok(#ident::#names),)*
+                            _ => ::core::result::Result::Err(__E::custom("unknown name")),
+                        }
+                    }
+                }
+                __claimguard::serde::Deserializer::deserialize_str(__deserializer, __ClaimguardVisitor)
+            }
+        }
+
+        #[automatically_derived]
+        impl __claimguard::Bounded for #ident {
+            const MAX_HEAP: usize = 0;
+
+            fn deserialize_bounded<'de, __D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            where
+                __D: __claimguard::serde::Deserializer<'de>,
+            {
+                <Self as __claimguard::serde::Deserialize<'de>>::deserialize(__deserializer)
+            }
+        }
+    }
+}
+
+fn str_list(list: Option<&Vec<LitStr>>) -> TokenStream {
+    let items = list.into_iter().flatten();
+    quote!(&[#(#items),*])
+}
+
+fn config(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
+    let attrs = &input.attrs;
+    let algorithms = attrs.algorithms.iter().flat_map(|a| &a.value).map(|name| {
+        let variant = Ident::new(&name.value, name.span);
+        quote!(#krate::Algorithm::#variant)
+    });
+    let issuers = str_list(attrs.issuers.as_ref().map(|s| &s.value));
+    let audiences = str_list(attrs.audiences.as_ref().map(|s| &s.value));
+    let leeway = attrs.leeway.as_ref().map_or(0, |l| l.value);
+    let max_token_bytes = match &attrs.max_token_bytes {
+        Some(max) => {
+            let value = max.value;
+            quote!(#value)
+        }
+        None => quote!(#krate::DEFAULT_MAX_TOKEN_BYTES),
+    };
+    let source = match attrs.source.as_ref().map(|s| &s.value) {
+        None | Some(Source::Bearer) => quote!(#krate::Source::Bearer),
+        Some(Source::Cookie(name)) => quote!(#krate::Source::Cookie(#name)),
+        Some(Source::Header(name)) => {
+            let lower = LitStr::new(&name.value().to_ascii_lowercase(), name.span());
+            quote!(#krate::Source::Header(#lower))
+        }
+    };
+    let required = attrs.required.iter().flatten().filter_map(|ident| {
+        let variant = symbol::REGISTERED_CLAIMS
+            .iter()
+            .find(|(name, _)| ident == name)
+            .map(|(_, variant)| Ident::new(variant, ident.span()))?;
+        Some(quote!(#krate::RegisteredClaim::#variant))
+    });
+    let typ = match &attrs.typ {
+        Some(typ) => quote!(::core::option::Option::Some(#typ)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #krate::Config {
+            algorithms: &[#(#algorithms),*],
+            issuers: #issuers,
+            audiences: #audiences,
+            leeway: #leeway,
+            max_token_bytes: #max_token_bytes,
+            source: #source,
+            required: &[#(#required),*],
+            typ: #typ,
+        }
+    }
+}
+
+fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
+    let ident = &input.original.ident;
+    let config = config(input, krate);
+    let rejection = match &input.attrs.rejection {
+        Some(ty) => quote!(#ty),
+        None => quote!(#krate::Rejection),
+    };
+    let rejection_check = input.attrs.rejection.as_ref().map(|ty| {
+        quote_spanned! {ty.span()=>
+            const _: () = __claimguard::assert_rejection::<#ty>();
+        }
+    });
+    let extractors = extractor_impls(ident, krate, &rejection);
+    quote! {
+        #[automatically_derived]
+        impl #krate::Claims for #ident {
+            const CONFIG: #krate::Config = #config;
+        }
+        #rejection_check
+        #extractors
+    }
+}
+
+/// `FromRequestParts` and `OptionalFromRequestParts`, each one call into the runtime.
+pub fn extractor_impls(ident: &Ident, krate: &TokenStream, rejection: &TokenStream) -> TokenStream {
+    let call = |function: TokenStream| {
+        quote! {
+            ::core::future::ready(
+                __claimguard::#function::<Self, __S>(__parts, __state)
+                    .map_err(::core::convert::From::from),
+            )
+        }
+    };
+    let required = call(quote!(required));
+    let optional = call(quote!(optional));
+    extractor_shell(ident, krate, rejection, &required, &optional)
+}
+
+/// The two extractor impls around the given bodies.
+pub fn extractor_shell(
+    ident: &Ident,
+    krate: &TokenStream,
+    rejection: &TokenStream,
+    required: &TokenStream,
+    optional: &TokenStream,
+) -> TokenStream {
+    let extract = quote!(__claimguard::axum_core::extract);
+    quote! {
+        #[automatically_derived]
+        impl<__S> #extract::FromRequestParts<__S> for #ident
+        where
+            __S: ::core::marker::Send + ::core::marker::Sync,
+            #krate::Verifier<#ident>: #extract::FromRef<__S>,
+        {
+            type Rejection = #rejection;
+
+            fn from_request_parts(
+                __parts: &mut __claimguard::http::request::Parts,
+                __state: &__S,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<Self, Self::Rejection>> + ::core::marker::Send {
+                #required
+            }
+        }
+
+        #[automatically_derived]
+        impl<__S> #extract::OptionalFromRequestParts<__S> for #ident
+        where
+            __S: ::core::marker::Send + ::core::marker::Sync,
+            #krate::Verifier<#ident>: #extract::FromRef<__S>,
+        {
+            type Rejection = #rejection;
+
+            fn from_request_parts(
+                __parts: &mut __claimguard::http::request::Parts,
+                __state: &__S,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<::core::option::Option<Self>, Self::Rejection>> + ::core::marker::Send {
+                #optional
+            }
+        }
+    }
+}
+

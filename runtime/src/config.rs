@@ -1,0 +1,103 @@
+//! The compile-time configuration a `#[derive(Claims)]` writes down.
+
+use serde::Deserialize;
+
+use crate::{Algorithm, Bounded};
+
+/// A claims type: a struct with `#[derive(Claims)]`.
+///
+/// The derive implements it; the associated [`Config`] holds what the
+/// `#[claims(...)]` attributes say. Implementing it by hand is possible but
+/// gives up the compile-time checks of the derive.
+pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
+    /// The configuration written on the struct.
+    const CONFIG: Config;
+}
+
+/// Where the extractor looks for the token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `Authorization: Bearer <token>` (the default). The scheme is
+    /// case-insensitive; another scheme counts as no credentials.
+    Bearer,
+    /// A cookie of this name.
+    Cookie(&'static str),
+    /// A header of this name whose whole value is the token.
+    Header(&'static str),
+}
+
+/// A registered claim that can be listed in `required = [...]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegisteredClaim {
+    /// `exp`, always required.
+    Exp,
+    /// `nbf`.
+    Nbf,
+    /// `iat`.
+    Iat,
+    /// `iss` (also required whenever an issuer is configured).
+    Iss,
+    /// `aud` (also required whenever an audience is configured).
+    Aud,
+    /// `sub`.
+    Sub,
+    /// `jti`.
+    Jti,
+}
+
+impl RegisteredClaim {
+    /// The claim's name in the payload.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Exp => "exp",
+            Self::Nbf => "nbf",
+            Self::Iat => "iat",
+            Self::Iss => "iss",
+            Self::Aud => "aud",
+            Self::Sub => "sub",
+            Self::Jti => "jti",
+        }
+    }
+}
+
+/// The default `max_token_bytes`.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
+
+/// A claims type's configuration, as written in its `#[claims(...)]`
+/// attributes. Issuers, audiences, leeway and the size cap can be overridden
+/// when the [`Verifier`](crate::Verifier) is built; the algorithms cannot.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// `algorithms = [...]`: the only algorithms a token may use.
+    pub algorithms: &'static [Algorithm],
+    /// `issuer = "..."` or a list: accepted `iss` values; empty for any.
+    pub issuers: &'static [&'static str],
+    /// `audience = "..."` or a list: accepted `aud` values; empty for none.
+    pub audiences: &'static [&'static str],
+    /// `leeway = <seconds>` for `exp`, `nbf` and `iat`.
+    pub leeway: u64,
+    /// `max_token_bytes = <n>`: longer tokens are refused before decoding.
+    pub max_token_bytes: usize,
+    /// `source = ...`: where the token is read from.
+    pub source: Source,
+    /// `required = [...]`: registered claims that must be present.
+    pub required: &'static [RegisteredClaim],
+    /// `typ = "..."`: the `typ` header value a token must carry, if pinned.
+    pub typ: Option<&'static str>,
+}
+
+impl Config {
+    /// The defaults for everything but `algorithms`.
+    pub const fn new(algorithms: &'static [Algorithm]) -> Self {
+        Self {
+            algorithms,
+            issuers: &[],
+            audiences: &[],
+            leeway: 0,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            source: Source::Bearer,
+            required: &[],
+            typ: None,
+        }
+    }
+}

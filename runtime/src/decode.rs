@@ -1,0 +1,682 @@
+//! The token's shape, its header, and its registered claims, parsed without
+//! trusting anything before it is checked.
+//!
+//! The header is decoded into a fixed stack buffer and only the members that
+//! matter are read (`alg`, `kid`, `typ`, `cty`, `crit`, `b64`, `enc`); keys
+//! embedded in the header (`jwk`, `jku`, `x5u`, `x5c`) are skipped unread and
+//! never trusted. The registered claims are checked in a pass over the payload
+//! that allocates nothing: `iss` and `aud` are compared where they lie.
+
+use core::fmt;
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::{Algorithm, Reason, RegisteredClaim};
+
+/// The longest header segment accepted, in base64url characters. Headers
+/// carrying certificate chains are longer; claimguard never reads those.
+pub const MAX_HEADER_SEGMENT: usize = 2048;
+const HEADER_BUF: usize = MAX_HEADER_SEGMENT / 4 * 3;
+
+/// The three segments of a compact JWS.
+pub(crate) struct Segments<'t> {
+    pub header: &'t str,
+    pub payload: &'t str,
+    pub signature: &'t str,
+    /// `header.payload`, the bytes the signature covers.
+    pub signing_input: &'t str,
+}
+
+/// Splits a token after checking its size and alphabet, before any decoding.
+pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>, Reason> {
+    if token.len() > max_bytes {
+        return Err(Reason::TooLarge);
+    }
+    let mut dots = [0usize; 2];
+    let mut count = 0;
+    for (i, byte) in token.bytes().enumerate() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
+            b'.' if count < 2 => {
+                dots[count] = i;
+                count += 1;
+            }
+            _ => return Err(Reason::Malformed),
+        }
+    }
+    if count != 2 {
+        return Err(Reason::Malformed);
+    }
+    let [first, second] = dots;
+    let segments = Segments {
+        header: &token[..first],
+        payload: &token[first + 1..second],
+        signature: &token[second + 1..],
+        signing_input: &token[..second],
+    };
+    if segments.header.is_empty() || segments.payload.is_empty() || segments.signature.is_empty() {
+        return Err(Reason::Malformed);
+    }
+    if segments.header.len() > MAX_HEADER_SEGMENT {
+        return Err(Reason::TooLarge);
+    }
+    Ok(segments)
+}
+
+/// Decodes a base64url segment.
+pub(crate) fn base64(segment: &str) -> Result<Vec<u8>, Reason> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| Reason::Malformed)
+}
+
+/// What the header decides: the algorithm and the key id.
+pub(crate) struct Header {
+    pub alg: Algorithm,
+    /// The `kid`, if any, copied into a fixed buffer so that nothing borrows
+    /// the decode buffer.
+    pub kid: Option<Box<str>>,
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct Str<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+macro_rules! member_names {
+    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        enum $name { $($variant,)* Other }
+
+        impl<'de> de::Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a member name")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok(match v { $($text => $name::$variant,)* _ => $name::Other })
+                    }
+                }
+                d.deserialize_identifier(V)
+            }
+        }
+    };
+}
+
+member_names!(HeaderMember {
+    Alg = "alg",
+    Kid = "kid",
+    Typ = "typ",
+    Cty = "cty",
+    Crit = "crit",
+    B64 = "b64",
+    Enc = "enc",
+    Zip = "zip",
+});
+
+#[derive(Default)]
+struct RawHeader<'a> {
+    alg: Option<Str<'a>>,
+    kid: Option<Str<'a>>,
+    typ: Option<Str<'a>>,
+    cty: Option<Str<'a>>,
+    crit: bool,
+    b64: Option<bool>,
+    jwe: bool,
+}
+
+/// Refuses a second occurrence of a member, by its bit in `seen`.
+fn once<E: de::Error>(seen: &mut u16, bit: u16) -> Result<(), E> {
+    if *seen & bit != 0 {
+        return Err(E::custom("duplicate member"));
+    }
+    *seen |= bit;
+    Ok(())
+}
+
+impl<'de> de::Deserialize<'de> for RawHeader<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawHeader<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader<'de>, A::Error> {
+                let mut header = RawHeader::default();
+                let mut seen = 0u16;
+                while let Some(member) = map.next_key::<HeaderMember>()? {
+                    if member != HeaderMember::Other {
+                        once(&mut seen, 1 << member as u16)?;
+                    }
+                    match member {
+                        HeaderMember::Alg => header.alg = Some(map.next_value()?),
+                        HeaderMember::Kid => header.kid = Some(map.next_value()?),
+                        HeaderMember::Typ => header.typ = Some(map.next_value()?),
+                        HeaderMember::Cty => header.cty = Some(map.next_value()?),
+                        HeaderMember::B64 => header.b64 = Some(map.next_value()?),
+                        HeaderMember::Crit => {
+                            header.crit = true;
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        HeaderMember::Enc | HeaderMember::Zip => {
+                            header.jwe = true;
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        HeaderMember::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(header)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `typ` and `cty` compare case-insensitively, with an optional
+/// `application/` prefix (RFC 7515 §4.1.9).
+fn media_type_is(value: &str, expected: &str) -> bool {
+    let strip = |s: &str| -> usize {
+        if s.len() >= 12 && s[..12].eq_ignore_ascii_case("application/") {
+            12
+        } else {
+            0
+        }
+    };
+    value[strip(value)..].eq_ignore_ascii_case(&expected[strip(expected)..])
+}
+
+/// Decodes and checks the header against the pinned algorithms and `typ`.
+pub(crate) fn header(
+    segment: &str,
+    pinned: &[Algorithm],
+    typ: Option<&str>,
+) -> Result<Header, Reason> {
+    let mut buf = [0u8; HEADER_BUF];
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(segment, &mut buf)
+        .map_err(|_| Reason::Malformed)?;
+    let raw: RawHeader<'_> = serde_json::from_slice(&buf[..len]).map_err(|_| Reason::Malformed)?;
+    let alg = raw.alg.ok_or(Reason::Malformed)?;
+    let alg = Algorithm::from_name(&alg.0)
+        .filter(|alg| pinned.contains(alg))
+        .ok_or(Reason::Algorithm)?;
+    if raw.crit || raw.jwe || raw.b64 == Some(false) {
+        return Err(Reason::UnsupportedHeader);
+    }
+    if raw.cty.is_some_and(|cty| media_type_is(&cty.0, "JWT")) {
+        return Err(Reason::UnsupportedHeader);
+    }
+    if let Some(expected) = typ {
+        if !raw.typ.is_some_and(|t| media_type_is(&t.0, expected)) {
+            return Err(Reason::UnsupportedHeader);
+        }
+    }
+    Ok(Header {
+        alg,
+        kid: raw.kid.map(|kid| kid.0.into_owned().into_boxed_str()),
+    })
+}
+
+/// What the registered-claims pass found for a NumericDate claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Date {
+    #[default]
+    Absent,
+    Invalid,
+    At(u64),
+}
+
+/// What the registered-claims pass found for a string-valued claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Check {
+    #[default]
+    Absent,
+    /// Present but of the wrong type.
+    Invalid,
+    /// Present, and not one of the accepted values.
+    Mismatch,
+    /// Present and accepted.
+    Match,
+}
+
+impl Check {
+    fn present(self) -> bool {
+        self != Self::Absent
+    }
+}
+
+/// The registered claims of a payload.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Registered {
+    pub exp: Date,
+    pub nbf: Date,
+    pub iat: Date,
+    pub iss: Check,
+    pub aud: Check,
+    pub sub: Check,
+    pub jti: Check,
+}
+
+member_names!(ClaimName {
+    Exp = "exp",
+    Nbf = "nbf",
+    Iat = "iat",
+    Iss = "iss",
+    Aud = "aud",
+    Sub = "sub",
+    Jti = "jti",
+});
+
+/// The visitor methods for every JSON type the caller does not accept: each
+/// consumes the value and reports it as invalid.
+macro_rules! otherwise_invalid {
+    ($invalid:expr; $($skip:ident),*) => {
+        $(otherwise_invalid!(@one $skip, $invalid);)*
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($invalid)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok($invalid)
+        }
+    };
+    (@one unit, $invalid:expr) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> { Ok($invalid) }
+    };
+    (@one bool, $invalid:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> { Ok($invalid) }
+    };
+    (@one numbers, $invalid:expr) => {
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> { Ok($invalid) }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> { Ok($invalid) }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> { Ok($invalid) }
+    };
+    (@one str, $invalid:expr) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> { Ok($invalid) }
+    };
+}
+
+/// A NumericDate: a non-negative number of seconds. A fraction is rounded
+/// toward the stricter verdict: down for `exp`, up for `nbf` and `iat`.
+struct DateSeed {
+    round_up: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for DateSeed {
+    type Value = Date;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Date, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DateSeed {
+    type Value = Date;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a NumericDate")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Date, E> {
+        Ok(Date::At(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Date, E> {
+        Ok(u64::try_from(v).map_or(Date::Invalid, Date::At))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Date, E> {
+        if !v.is_finite() || v < 0.0 {
+            return Ok(Date::Invalid);
+        }
+        let rounded = if self.round_up { v.ceil() } else { v.floor() };
+        // `as` saturates for values beyond u64::MAX.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(Date::At(rounded as u64))
+    }
+    otherwise_invalid!(Date::Invalid; unit, bool, str);
+}
+
+/// A string claim compared against a list of accepted values; an empty list
+/// accepts any string.
+#[derive(Clone, Copy)]
+struct StrSeed<'s> {
+    accepted: &'s [Box<str>],
+    any_if_empty: bool,
+}
+
+impl StrSeed<'_> {
+    fn check(&self, value: &str) -> Check {
+        if (self.any_if_empty && self.accepted.is_empty())
+            || self.accepted.iter().any(|a| **a == *value)
+        {
+            Check::Match
+        } else {
+            Check::Mismatch
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrSeed<'_> {
+    type Value = Check;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Check, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrSeed<'_> {
+    type Value = Check;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Check, E> {
+        Ok(self.check(v))
+    }
+    otherwise_invalid!(Check::Invalid; unit, bool, numbers);
+}
+
+/// `aud`: a string, or an array of strings of which one must be accepted.
+struct AudSeed<'s>(&'s [Box<str>]);
+
+impl<'de> DeserializeSeed<'de> for AudSeed<'_> {
+    type Value = Check;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Check, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AudSeed<'_> {
+    type Value = Check;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Check, E> {
+        Ok(StrSeed {
+            accepted: self.0,
+            any_if_empty: false,
+        }
+        .check(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Check, A::Error> {
+        let mut verdict = Check::Mismatch;
+        loop {
+            let item = StrSeed {
+                accepted: self.0,
+                any_if_empty: false,
+            };
+            match seq.next_element_seed(item)? {
+                None => return Ok(verdict),
+                Some(Check::Match) if verdict == Check::Mismatch => verdict = Check::Match,
+                Some(Check::Invalid | Check::Absent) => verdict = Check::Invalid,
+                Some(_) => {}
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Check, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Check::Invalid)
+    }
+    otherwise_invalid!(@one unit, Check::Invalid);
+    otherwise_invalid!(@one bool, Check::Invalid);
+    otherwise_invalid!(@one numbers, Check::Invalid);
+}
+
+/// Reads the registered claims of a payload in one pass that allocates
+/// nothing. A payload that is not a JSON object, or that repeats a registered
+/// claim, is an error.
+pub(crate) fn registered(
+    payload: &[u8],
+    issuers: &[Box<str>],
+    audiences: &[Box<str>],
+) -> Result<Registered, Reason> {
+    struct V<'s> {
+        issuers: &'s [Box<str>],
+        audiences: &'s [Box<str>],
+    }
+    impl<'de> Visitor<'de> for V<'_> {
+        type Value = Registered;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object of claims")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Registered, A::Error> {
+            let mut out = Registered::default();
+            let mut seen = 0u16;
+            let any = StrSeed {
+                accepted: &[],
+                any_if_empty: true,
+            };
+            while let Some(name) = map.next_key::<ClaimName>()? {
+                if name != ClaimName::Other {
+                    once(&mut seen, 1 << name as u16)?;
+                }
+                match name {
+                    ClaimName::Exp => out.exp = map.next_value_seed(DateSeed { round_up: false })?,
+                    ClaimName::Nbf => out.nbf = map.next_value_seed(DateSeed { round_up: true })?,
+                    ClaimName::Iat => out.iat = map.next_value_seed(DateSeed { round_up: true })?,
+                    ClaimName::Iss => {
+                        out.iss = map.next_value_seed(StrSeed {
+                            accepted: self.issuers,
+                            any_if_empty: true,
+                        })?;
+                    }
+                    ClaimName::Aud => out.aud = map.next_value_seed(AudSeed(self.audiences))?,
+                    ClaimName::Sub => out.sub = map.next_value_seed(any)?,
+                    ClaimName::Jti => out.jti = map.next_value_seed(any)?,
+                    ClaimName::Other => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let out = de
+        .deserialize_map(V {
+            issuers,
+            audiences,
+        })
+        .and_then(|out| de.end().map(|()| out));
+    out.map_err(|_| Reason::Claims)
+}
+
+/// The validation settings the registered claims are checked against.
+pub(crate) struct Rules<'s> {
+    pub now: u64,
+    pub leeway: u64,
+    pub issuers: &'s [Box<str>],
+    pub audiences: &'s [Box<str>],
+    pub required: &'s [RegisteredClaim],
+}
+
+/// Checks the registered claims against the rules (RFC 7519 §4.1).
+pub(crate) fn validate(claims: &Registered, rules: &Rules<'_>) -> Result<(), Reason> {
+    let Rules { now, leeway, .. } = *rules;
+    match claims.exp {
+        Date::Absent => return Err(Reason::MissingClaim("exp")),
+        Date::Invalid => return Err(Reason::Claims),
+        // "The current date/time MUST be before the expiration date/time."
+        Date::At(exp) if now >= exp.saturating_add(leeway) => return Err(Reason::Expired),
+        Date::At(_) => {}
+    }
+    match claims.nbf {
+        Date::Invalid => return Err(Reason::Claims),
+        Date::At(nbf) if now.saturating_add(leeway) < nbf => return Err(Reason::NotYetValid),
+        _ => {}
+    }
+    match claims.iat {
+        Date::Invalid => return Err(Reason::Claims),
+        Date::At(iat) if iat > now.saturating_add(leeway) => return Err(Reason::IssuedInFuture),
+        _ => {}
+    }
+    match claims.iss {
+        Check::Invalid | Check::Mismatch => return Err(Reason::Issuer),
+        Check::Absent if !rules.issuers.is_empty() => return Err(Reason::Issuer),
+        _ => {}
+    }
+    match claims.aud {
+        Check::Invalid | Check::Mismatch => return Err(Reason::Audience),
+        Check::Absent if !rules.audiences.is_empty() => return Err(Reason::Audience),
+        _ => {}
+    }
+    if claims.sub == Check::Invalid || claims.jti == Check::Invalid {
+        return Err(Reason::Claims);
+    }
+    for claim in rules.required {
+        let present = match claim {
+            RegisteredClaim::Exp => claims.exp != Date::Absent,
+            RegisteredClaim::Nbf => claims.nbf != Date::Absent,
+            RegisteredClaim::Iat => claims.iat != Date::Absent,
+            RegisteredClaim::Iss => claims.iss.present(),
+            RegisteredClaim::Aud => claims.aud.present(),
+            RegisteredClaim::Sub => claims.sub.present(),
+            RegisteredClaim::Jti => claims.jti.present(),
+        };
+        if !present {
+            return Err(Reason::MissingClaim(claim.name()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxed(items: &[&str]) -> Vec<Box<str>> {
+        items.iter().map(|s| (*s).into()).collect()
+    }
+
+    fn check(payload: &str, now: u64, leeway: u64) -> Result<(), Reason> {
+        let issuers = boxed(&["iss-a"]);
+        let audiences = boxed(&["aud-a"]);
+        let claims = registered(payload.as_bytes(), &issuers, &audiences)?;
+        validate(
+            &claims,
+            &Rules {
+                now,
+                leeway,
+                issuers: &issuers,
+                audiences: &audiences,
+                required: &[],
+            },
+        )
+    }
+
+    const OK: &str = r#""iss":"iss-a","aud":"aud-a""#;
+
+    #[test]
+    fn exp_is_exclusive_and_leeway_extends_it() {
+        assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 99, 0), Ok(()));
+        assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 100, 0), Err(Reason::Expired));
+        assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 104, 5), Ok(()));
+        assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 105, 5), Err(Reason::Expired));
+        let max = u64::MAX;
+        assert_eq!(check(&format!(r#"{{"exp":{max},{OK}}}"#), max - 1, max), Ok(()));
+        assert_eq!(check(&format!(r#"{{"exp":100.9,{OK}}}"#), 100, 0), Err(Reason::Expired));
+    }
+
+    #[test]
+    fn malformed_dates_are_refused() {
+        for exp in [r#""100""#, "-1", "true", "null", "[1]", "{}", "1e400"] {
+            assert!(check(&format!(r#"{{"exp":{exp},{OK}}}"#), 1, 0).is_err(), "{exp}");
+        }
+        assert_eq!(check(&format!("{{{OK}}}"), 1, 0), Err(Reason::MissingClaim("exp")));
+    }
+
+    #[test]
+    fn nbf_and_iat() {
+        let p = |extra: &str| format!(r#"{{"exp":1000,{OK},{extra}}}"#);
+        assert_eq!(check(&p(r#""nbf":100"#), 100, 0), Ok(()));
+        assert_eq!(check(&p(r#""nbf":101"#), 100, 0), Err(Reason::NotYetValid));
+        assert_eq!(check(&p(r#""nbf":105"#), 100, 5), Ok(()));
+        assert_eq!(check(&p(r#""nbf":100.5"#), 100, 0), Err(Reason::NotYetValid));
+        assert_eq!(check(&p(r#""iat":101"#), 100, 0), Err(Reason::IssuedInFuture));
+        assert_eq!(check(&p(r#""iat":100"#), 100, 0), Ok(()));
+    }
+
+    #[test]
+    fn iss_and_aud() {
+        let p = |body: &str| format!(r#"{{"exp":1000,{body}}}"#);
+        assert_eq!(check(&p(r#""aud":"aud-a""#), 1, 0), Err(Reason::Issuer));
+        assert_eq!(check(&p(r#""iss":["iss-a"],"aud":"aud-a""#), 1, 0), Err(Reason::Issuer));
+        assert_eq!(check(&p(r#""iss":"iss-b","aud":"aud-a""#), 1, 0), Err(Reason::Issuer));
+        assert_eq!(check(&p(r#""iss":"iss-a""#), 1, 0), Err(Reason::Audience));
+        assert_eq!(check(&p(r#""iss":"iss-a","aud":["x","aud-a"]"#), 1, 0), Ok(()));
+        assert_eq!(check(&p(r#""iss":"iss-a","aud":["x"]"#), 1, 0), Err(Reason::Audience));
+        assert_eq!(check(&p(r#""iss":"iss-a","aud":["aud-a",1]"#), 1, 0), Err(Reason::Audience));
+        assert_eq!(check(&p(r#""iss":"iss-a","aud":[]"#), 1, 0), Err(Reason::Audience));
+    }
+
+    #[test]
+    fn duplicates_and_non_objects_are_refused() {
+        assert_eq!(check(&format!(r#"{{"exp":1000,"exp":1,{OK}}}"#), 1, 0), Err(Reason::Claims));
+        assert_eq!(check(&format!(r#"{{"exp":1000,{OK},"iss":"iss-a"}}"#), 1, 0), Err(Reason::Claims));
+        for payload in ["[]", "[1000]", r#""exp""#, "null", "1", "", "{", r#"{"exp":1000}x"#] {
+            assert_eq!(check(payload, 1, 0), Err(Reason::Claims), "{payload}");
+        }
+    }
+
+    #[test]
+    fn splitting_checks_alphabet_and_shape() {
+        assert!(split("a.b.c", 10).is_ok());
+        assert_eq!(split("a.b.c", 4).err(), Some(Reason::TooLarge));
+        for bad in ["a.b", "a.b.c.d", "a..c", ".b.c", "a.b.", "a.b.c=", "a.b+.c", "a.b.c ", "a.b/.c", "ä.b.c"] {
+            assert_eq!(split(bad, 100).err(), Some(Reason::Malformed), "{bad}");
+        }
+        let long = format!("{}.b.c", "a".repeat(MAX_HEADER_SEGMENT + 1));
+        assert_eq!(split(&long, 10_000).err(), Some(Reason::TooLarge));
+    }
+
+    fn header_of(json: &str) -> Result<Header, Reason> {
+        header(&URL_SAFE_NO_PAD.encode(json), &[Algorithm::HS256], None)
+    }
+
+    #[test]
+    fn header_rules() {
+        assert!(header_of(r#"{"alg":"HS256","typ":"JWT"}"#).is_ok());
+        assert_eq!(header_of(r#"{"alg":"none"}"#).err(), Some(Reason::Algorithm));
+        assert_eq!(header_of(r#"{"alg":"HS512"}"#).err(), Some(Reason::Algorithm));
+        assert_eq!(header_of(r#"{"alg":"hs256"}"#).err(), Some(Reason::Algorithm));
+        assert_eq!(header_of(r#"{"typ":"JWT"}"#).err(), Some(Reason::Malformed));
+        assert_eq!(header_of(r#"{"alg":"HS256","alg":"HS256"}"#).err(), Some(Reason::Malformed));
+        assert_eq!(header_of(r#"["HS256"]"#).err(), Some(Reason::Malformed));
+        assert_eq!(header_of(r#"{"alg":"HS256","crit":["exp"]}"#).err(), Some(Reason::UnsupportedHeader));
+        assert_eq!(header_of(r#"{"alg":"HS256","b64":false}"#).err(), Some(Reason::UnsupportedHeader));
+        assert_eq!(header_of(r#"{"alg":"HS256","cty":"JWT"}"#).err(), Some(Reason::UnsupportedHeader));
+        assert_eq!(header_of(r#"{"alg":"HS256","enc":"A128GCM"}"#).err(), Some(Reason::UnsupportedHeader));
+        let kid = header_of(r#"{"alg":"HS256","kid":"k\u0031","jwk":{"kty":"oct"}}"#);
+        assert_eq!(kid.ok().and_then(|h| h.kid).as_deref(), Some("k1"));
+    }
+
+    #[test]
+    fn pinned_typ() {
+        let h = |json: &str| header(&URL_SAFE_NO_PAD.encode(json), &[Algorithm::HS256], Some("at+jwt"));
+        assert!(h(r#"{"alg":"HS256","typ":"at+JWT"}"#).is_ok());
+        assert!(h(r#"{"alg":"HS256","typ":"application/at+jwt"}"#).is_ok());
+        assert_eq!(h(r#"{"alg":"HS256","typ":"JWT"}"#).err(), Some(Reason::UnsupportedHeader));
+        assert_eq!(h(r#"{"alg":"HS256"}"#).err(), Some(Reason::UnsupportedHeader));
+    }
+}

@@ -1,0 +1,524 @@
+//! Verification keys, each bound to the algorithms it may verify.
+//!
+//! A key is checked when it is made (an HMAC secret's length, an RSA modulus's
+//! size, an elliptic curve) and again when a [`Verifier`](crate::Verifier) is
+//! built, against the algorithms the claims type pins: a key that can verify
+//! none of them is refused there, not at request time. Key material never
+//! appears in `Debug` output or in errors.
+
+use core::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, KeyOperations, PublicKeyUse,
+};
+
+use crate::Algorithm;
+use crate::der;
+
+/// The smallest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// The shortest HMAC secret accepted by [`Key::hmac`] (HS256's minimum); HS384
+/// and HS512 need 48 and 64 bytes.
+pub const MIN_HMAC_BYTES: usize = 32;
+
+/// Why a key, a key set or a verifier could not be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// An HMAC secret shorter than its hash's output.
+    HmacTooShort {
+        /// The secret's length in bytes.
+        len: usize,
+        /// The least the pinned algorithm accepts.
+        min: usize,
+    },
+    /// An RSA modulus smaller than [`MIN_RSA_BITS`].
+    RsaTooSmall {
+        /// The modulus's size in bits.
+        bits: usize,
+    },
+    /// The bytes are not a key of the stated format.
+    Malformed(&'static str),
+    /// A curve or key type claimguard does not verify (P-521, X25519, ...).
+    Unsupported(&'static str),
+    /// The key can verify none of the algorithms the claims type pins.
+    WrongFamily {
+        /// What the key is.
+        key: &'static str,
+        /// What the claims type pins.
+        pinned: &'static [Algorithm],
+    },
+    /// A JWK says it is not for verifying signatures, or names an algorithm
+    /// that does not fit its key type.
+    NotForVerifying,
+    /// Two keys share a `kid`.
+    DuplicateKid,
+    /// A verifier was built without a key.
+    NoKeys,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::HmacTooShort { len, min } => write!(
+                f,
+                "the HMAC secret is {len} bytes; the pinned algorithm needs at least {min}"
+            ),
+            Self::RsaTooSmall { bits } => write!(
+                f,
+                "the RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"
+            ),
+            Self::Malformed(what) => write!(f, "the key is not a valid {what}"),
+            Self::Unsupported(what) => write!(f, "{what} keys are not supported"),
+            Self::WrongFamily { key, pinned } => {
+                write!(f, "{key} key cannot verify any of the pinned algorithms (")?;
+                for (i, alg) in pinned.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(alg.name())?;
+                }
+                f.write_str(")")
+            }
+            Self::NotForVerifying => f.write_str("the JWK is not a signature verification key"),
+            Self::DuplicateKid => f.write_str("two keys share one `kid`"),
+            Self::NoKeys => f.write_str("a verifier needs at least one key"),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    Hmac { len: usize },
+    Rsa,
+    P256,
+    P384,
+    Ed25519,
+}
+
+impl KeyKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Hmac { .. } => "an HMAC",
+            Self::Rsa => "an RSA",
+            Self::P256 => "a P-256",
+            Self::P384 => "a P-384",
+            Self::Ed25519 => "an Ed25519",
+        }
+    }
+
+    pub(crate) fn can_verify(self, alg: Algorithm) -> bool {
+        use Algorithm as A;
+        match self {
+            Self::Hmac { len } => alg.min_hmac_secret().is_some_and(|min| len >= min),
+            Self::Rsa => matches!(
+                alg,
+                A::RS256 | A::RS384 | A::RS512 | A::PS256 | A::PS384 | A::PS512
+            ),
+            Self::P256 => alg == A::ES256,
+            Self::P384 => alg == A::ES384,
+            Self::Ed25519 => alg == A::EdDSA,
+        }
+    }
+}
+
+/// A public key (or HMAC secret) that verifies token signatures.
+#[derive(Clone)]
+pub struct Key {
+    pub(crate) kind: KeyKind,
+    pub(crate) decoding: DecodingKey,
+    pub(crate) kid: Option<Box<str>>,
+    pub(crate) only: Option<Algorithm>,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The key material, secret or not, is left out on purpose.
+        f.debug_struct("Key")
+            .field("kind", &self.kind.name())
+            .field("kid", &self.kid)
+            .field("only", &self.only)
+            .finish_non_exhaustive()
+    }
+}
+
+fn rsa_bits_checked(n: &[u8]) -> Result<(), KeyError> {
+    let bits = der::unsigned_bits(n);
+    if bits < MIN_RSA_BITS {
+        return Err(KeyError::RsaTooSmall { bits });
+    }
+    Ok(())
+}
+
+fn ec_kind(point: &[u8]) -> Result<KeyKind, KeyError> {
+    match (point.first(), point.len()) {
+        (Some(4), 65) => Ok(KeyKind::P256),
+        (Some(4), 97) => Ok(KeyKind::P384),
+        (Some(4), 133) => Err(KeyError::Unsupported("P-521")),
+        _ => Err(KeyError::Malformed("uncompressed P-256 or P-384 public key")),
+    }
+}
+
+impl Key {
+    fn new(kind: KeyKind, decoding: DecodingKey) -> Self {
+        Self {
+            kind,
+            decoding,
+            kid: None,
+            only: None,
+        }
+    }
+
+    /// An HMAC secret of at least [`MIN_HMAC_BYTES`] bytes. It verifies
+    /// HS256, and HS384 and HS512 when it is at least 48 and 64 bytes long.
+    pub fn hmac(secret: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let secret = secret.as_ref();
+        if secret.len() < MIN_HMAC_BYTES {
+            return Err(KeyError::HmacTooShort {
+                len: secret.len(),
+                min: MIN_HMAC_BYTES,
+            });
+        }
+        let decoding =
+            DecodingKey::from_secret(secret).map_err(|_| KeyError::Malformed("HMAC secret"))?;
+        Ok(Self::new(KeyKind::Hmac { len: secret.len() }, decoding))
+    }
+
+    /// An RSA public key in PEM (`RSA PUBLIC KEY` or `PUBLIC KEY`).
+    pub fn rsa_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let decoding = DecodingKey::from_rsa_pem(pem.as_ref())
+            .map_err(|_| KeyError::Malformed("RSA public key PEM"))?;
+        let pkcs1 = decoding
+            .try_get_as_bytes()
+            .map_err(|_| KeyError::Malformed("RSA public key PEM"))?;
+        let (n, _) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key PEM"))?;
+        rsa_bits_checked(n)?;
+        Ok(Self::new(KeyKind::Rsa, decoding))
+    }
+
+    /// An RSA public key in DER: PKCS#1 `RSAPublicKey` or SubjectPublicKeyInfo.
+    pub fn rsa_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let der = der.as_ref();
+        let pkcs1 = match der::spki(der) {
+            Some((der::OID_RSA, _, inner)) => inner,
+            Some(_) => return Err(KeyError::WrongFamily {
+                key: "a non-RSA",
+                pinned: &[],
+            }),
+            None => der,
+        };
+        let (n, _) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key DER"))?;
+        rsa_bits_checked(n)?;
+        Ok(Self::new(KeyKind::Rsa, DecodingKey::from_rsa_der(pkcs1)))
+    }
+
+    /// An RSA public key from its modulus and exponent, big-endian bytes.
+    pub fn rsa_components(modulus: &[u8], exponent: &[u8]) -> Result<Self, KeyError> {
+        rsa_bits_checked(modulus)?;
+        if der::unsigned_bits(exponent) < 2 || exponent.last().is_none_or(|b| b & 1 == 0) {
+            return Err(KeyError::Malformed("RSA public exponent"));
+        }
+        Ok(Self::new(
+            KeyKind::Rsa,
+            DecodingKey::from_rsa_raw_components(modulus, exponent),
+        ))
+    }
+
+    /// A P-256 or P-384 public key in PEM (`PUBLIC KEY`).
+    pub fn ec_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let decoding = DecodingKey::from_ec_pem(pem.as_ref())
+            .map_err(|_| KeyError::Malformed("EC public key PEM"))?;
+        let point = decoding
+            .try_get_as_bytes()
+            .map_err(|_| KeyError::Malformed("EC public key PEM"))?;
+        let kind = ec_kind(point)?;
+        Ok(Self::new(kind, decoding))
+    }
+
+    /// A P-256 or P-384 public key as a DER SubjectPublicKeyInfo.
+    pub fn ec_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let (oid, curve, point) =
+            der::spki(der.as_ref()).ok_or(KeyError::Malformed("EC public key DER"))?;
+        if oid != der::OID_EC {
+            return Err(KeyError::Malformed("EC public key DER"));
+        }
+        let kind = ec_kind(point)?;
+        let expected = match kind {
+            KeyKind::P256 => der::OID_P256,
+            _ => der::OID_P384,
+        };
+        if curve != Some(expected) {
+            return Err(KeyError::Malformed("EC public key DER"));
+        }
+        Ok(Self::new(kind, DecodingKey::from_ec_der(point)))
+    }
+
+    /// An Ed25519 public key in PEM (`PUBLIC KEY`).
+    pub fn ed25519_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let decoding = DecodingKey::from_ed_pem(pem.as_ref())
+            .map_err(|_| KeyError::Malformed("Ed25519 public key PEM"))?;
+        match decoding.try_get_as_bytes() {
+            Ok(raw) if raw.len() == 32 => Ok(Self::new(KeyKind::Ed25519, decoding)),
+            _ => Err(KeyError::Malformed("Ed25519 public key PEM")),
+        }
+    }
+
+    /// An Ed25519 public key as a DER SubjectPublicKeyInfo.
+    pub fn ed25519_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        match der::spki(der.as_ref()) {
+            Some((der::OID_ED25519, None, raw)) if raw.len() == 32 => Ok(Self::new(
+                KeyKind::Ed25519,
+                DecodingKey::from_ed_der(raw),
+            )),
+            _ => Err(KeyError::Malformed("Ed25519 public key DER")),
+        }
+    }
+
+    /// A key from one JWK (RFC 7517), as JSON. Its `kid` is kept, its `alg`
+    /// (if any) restricts it to that algorithm, and a `use` other than `sig`
+    /// or `key_ops` without `verify` refuses it.
+    pub fn from_jwk(json: &str) -> Result<Self, KeyError> {
+        let jwk: Jwk = serde_json::from_str(json).map_err(|_| KeyError::Malformed("JWK"))?;
+        Self::from_parsed_jwk(&jwk)
+    }
+
+    /// Every key of a JWK set (`{"keys": [...]}`), as JSON. The set is refused
+    /// whole if any key is, or if two keys share a `kid`.
+    pub fn set_from_jwks(json: &str) -> Result<Vec<Self>, KeyError> {
+        let set: JwkSet =
+            serde_json::from_str(json).map_err(|_| KeyError::Malformed("JWK set"))?;
+        let keys = set
+            .keys
+            .iter()
+            .map(Self::from_parsed_jwk)
+            .collect::<Result<Vec<_>, _>>()?;
+        check_unique_kids(&keys)?;
+        Ok(keys)
+    }
+
+    fn from_parsed_jwk(jwk: &Jwk) -> Result<Self, KeyError> {
+        let common = &jwk.common;
+        if common
+            .public_key_use
+            .as_ref()
+            .is_some_and(|u| *u != PublicKeyUse::Signature)
+        {
+            return Err(KeyError::NotForVerifying);
+        }
+        if common
+            .key_operations
+            .as_ref()
+            .is_some_and(|ops| !ops.contains(&KeyOperations::Verify))
+        {
+            return Err(KeyError::NotForVerifying);
+        }
+        let only = match &common.key_algorithm {
+            None => None,
+            Some(alg) => Some(jwk_algorithm(*alg)?),
+        };
+        let b64 = |value: &str, what| {
+            URL_SAFE_NO_PAD
+                .decode(value)
+                .map_err(|_| KeyError::Malformed(what))
+        };
+        let mut key = match &jwk.algorithm {
+            AlgorithmParameters::RSA(rsa) => {
+                let n = b64(&rsa.n, "RSA JWK")?;
+                let e = b64(&rsa.e, "RSA JWK")?;
+                Self::rsa_components(&n, &e)?
+            }
+            AlgorithmParameters::EllipticCurve(ec) => {
+                let (kind, size) = match ec.curve {
+                    EllipticCurve::P256 => (KeyKind::P256, 32),
+                    EllipticCurve::P384 => (KeyKind::P384, 48),
+                    EllipticCurve::P521 => return Err(KeyError::Unsupported("P-521")),
+                    _ => return Err(KeyError::Malformed("EC JWK")),
+                };
+                let x = b64(&ec.x, "EC JWK")?;
+                let y = b64(&ec.y, "EC JWK")?;
+                if x.len() != size || y.len() != size {
+                    return Err(KeyError::Malformed("EC JWK"));
+                }
+                let mut point = Vec::with_capacity(1 + 2 * size);
+                point.push(4);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                Self::new(kind, DecodingKey::from_ec_der(&point))
+            }
+            AlgorithmParameters::OctetKeyPair(okp) => {
+                if okp.curve != EllipticCurve::Ed25519 {
+                    return Err(KeyError::Unsupported("OKP curves other than Ed25519"));
+                }
+                let x = b64(&okp.x, "Ed25519 JWK")?;
+                if x.len() != 32 {
+                    return Err(KeyError::Malformed("Ed25519 JWK"));
+                }
+                Self::new(KeyKind::Ed25519, DecodingKey::from_ed_der(&x))
+            }
+            AlgorithmParameters::OctetKey(oct) => Self::hmac(b64(&oct.value, "oct JWK")?)?,
+            _ => return Err(KeyError::Unsupported("this JWK type")),
+        };
+        if let Some(alg) = only {
+            if !key.kind.can_verify(alg) {
+                return Err(match (key.kind, alg.min_hmac_secret()) {
+                    (KeyKind::Hmac { len }, Some(min)) => KeyError::HmacTooShort { len, min },
+                    _ => KeyError::NotForVerifying,
+                });
+            }
+        }
+        key.only = only;
+        key.kid = common.key_id.as_deref().map(Into::into);
+        Ok(key)
+    }
+
+    /// Names this key, so that a token's `kid` header selects it.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into().into_boxed_str());
+        self
+    }
+
+    /// Restricts this key to one algorithm.
+    #[must_use]
+    pub fn only_for(mut self, algorithm: Algorithm) -> Self {
+        self.only = Some(algorithm);
+        self
+    }
+
+    /// The key's id, if it has one.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Whether this key may verify `algorithm`.
+    pub fn can_verify(&self, algorithm: Algorithm) -> bool {
+        self.kind.can_verify(algorithm) && self.only.is_none_or(|only| only == algorithm)
+    }
+
+    /// The algorithms of `pinned` this key may verify, or why it can verify none.
+    pub(crate) fn bind(&self, pinned: &'static [Algorithm]) -> Result<u16, KeyError> {
+        let mask = pinned
+            .iter()
+            .filter(|alg| self.can_verify(**alg))
+            .fold(0u16, |mask, alg| mask | alg_bit(*alg));
+        if mask != 0 {
+            return Ok(mask);
+        }
+        let hmac_min = pinned
+            .iter()
+            .filter_map(|alg| alg.min_hmac_secret())
+            .filter(|_| self.only.is_none())
+            .min();
+        Err(match (self.kind, hmac_min) {
+            (KeyKind::Hmac { len }, Some(min)) => KeyError::HmacTooShort { len, min },
+            (kind, _) => KeyError::WrongFamily {
+                key: kind.name(),
+                pinned,
+            },
+        })
+    }
+}
+
+pub(crate) const fn alg_bit(alg: Algorithm) -> u16 {
+    1 << (alg as u16)
+}
+
+pub(crate) fn check_unique_kids(keys: &[Key]) -> Result<(), KeyError> {
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(kid) = &key.kid {
+            if keys[..i].iter().any(|other| other.kid.as_ref() == Some(kid)) {
+                return Err(KeyError::DuplicateKid);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn jwk_algorithm(alg: KeyAlgorithm) -> Result<Algorithm, KeyError> {
+    use KeyAlgorithm as K;
+    Ok(match alg {
+        K::HS256 => Algorithm::HS256,
+        K::HS384 => Algorithm::HS384,
+        K::HS512 => Algorithm::HS512,
+        K::RS256 => Algorithm::RS256,
+        K::RS384 => Algorithm::RS384,
+        K::RS512 => Algorithm::RS512,
+        K::PS256 => Algorithm::PS256,
+        K::PS384 => Algorithm::PS384,
+        K::PS512 => Algorithm::PS512,
+        K::ES256 => Algorithm::ES256,
+        K::ES384 => Algorithm::ES384,
+        K::EdDSA => Algorithm::EdDSA,
+        _ => return Err(KeyError::NotForVerifying),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HS: &[Algorithm] = &[Algorithm::HS256];
+    const HS512: &[Algorithm] = &[Algorithm::HS512];
+    const RS: &[Algorithm] = &[Algorithm::RS256];
+
+    #[test]
+    fn hmac_secrets_below_the_hash_size_are_refused() {
+        assert_eq!(
+            Key::hmac([7u8; 31]).err(),
+            Some(KeyError::HmacTooShort { len: 31, min: 32 })
+        );
+        let key = Key::hmac([7u8; 32]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(key.bind(HS).is_ok());
+        assert_eq!(
+            key.bind(HS512).err(),
+            Some(KeyError::HmacTooShort { len: 32, min: 64 })
+        );
+        let long = Key::hmac([7u8; 64]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(long.bind(HS512).is_ok());
+    }
+
+    #[test]
+    fn a_key_of_the_wrong_family_is_refused_when_bound() {
+        let key = Key::hmac([7u8; 32]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(key.bind(RS), Err(KeyError::WrongFamily { .. })));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let key = Key::hmac(b"super-secret-value-that-is-32-bytes!").unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{key:?}");
+        assert!(!debug.contains("super-secret"), "{debug}");
+        assert!(!debug.contains("115, 117"), "{debug}");
+    }
+
+    #[test]
+    fn small_rsa_moduli_are_refused() {
+        let mut n = vec![0xff; 128];
+        assert_eq!(
+            Key::rsa_components(&n, &[1, 0, 1]).err(),
+            Some(KeyError::RsaTooSmall { bits: 1024 })
+        );
+        n = vec![0xff; 256];
+        assert!(Key::rsa_components(&n, &[1, 0, 1]).is_ok());
+        assert!(Key::rsa_components(&n, &[2]).is_err());
+    }
+
+    #[test]
+    fn jwk_sets_refuse_duplicate_kids_and_encryption_keys() {
+        let k = URL_SAFE_NO_PAD.encode([9u8; 32]);
+        let one = format!(r#"{{"kty":"oct","k":"{k}","kid":"a"}}"#);
+        assert!(Key::from_jwk(&one).is_ok());
+        let dup = format!(r#"{{"keys":[{one},{one}]}}"#);
+        assert_eq!(Key::set_from_jwks(&dup).err(), Some(KeyError::DuplicateKid));
+        let enc = format!(r#"{{"kty":"oct","k":"{k}","use":"enc"}}"#);
+        assert_eq!(Key::from_jwk(&enc).err(), Some(KeyError::NotForVerifying));
+        let wrong_alg = format!(r#"{{"kty":"oct","k":"{k}","alg":"RS256"}}"#);
+        assert_eq!(Key::from_jwk(&wrong_alg).err(), Some(KeyError::NotForVerifying));
+    }
+}

@@ -1,0 +1,235 @@
+//! Why a request was refused, and how that refusal is rendered.
+//!
+//! Responses follow RFC 6750 §3: a request without credentials gets `401` and
+//! a bare `WWW-Authenticate: Bearer`; a malformed request gets `400
+//! invalid_request`; anything wrong with the token itself gets `401
+//! invalid_token`. The body is a small JSON object. No part of the token, and
+//! nothing parsed out of it, is ever copied into a rejection, its `Display`,
+//! its `Debug` output or its response.
+
+use core::fmt;
+
+use axum_core::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
+
+/// The reason a token or a request was refused.
+///
+/// Every variant is a fixed description: none carries bytes from the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// No credentials were sent in the configured place (or another
+    /// `Authorization` scheme, such as `Basic`, was used).
+    Missing,
+    /// The request itself is malformed: the credentials appear more than
+    /// once, the header is not visible ASCII, or the bearer value is empty.
+    InvalidRequest,
+    /// The token is longer than the claims type's `max_token_bytes`, or its
+    /// header segment is longer than the fixed header cap.
+    TooLarge,
+    /// The token is not three base64url segments of a JWS compact
+    /// serialization, or its header is not a JSON object of the right shape.
+    Malformed,
+    /// The `alg` header names an algorithm this claims type did not pin
+    /// (including `none` in any spelling).
+    Algorithm,
+    /// The header asks for something claimguard does not do: a `crit`
+    /// extension, `b64: false`, a nested JWT, or a `typ` other than the pinned one.
+    UnsupportedHeader,
+    /// No configured key matches the token's `kid` and `alg`.
+    UnknownKey,
+    /// The signature does not verify.
+    Signature,
+    /// The payload is not a JSON object of the claims type's shape, a member
+    /// appears twice, or a value exceeds its cap.
+    Claims,
+    /// `exp` is not after the current time (leeway aside).
+    Expired,
+    /// `nbf` is after the current time (leeway aside).
+    NotYetValid,
+    /// `iat` is after the current time (leeway aside).
+    IssuedInFuture,
+    /// `iss` is missing (when an issuer is configured), not a string, or not
+    /// one of the configured issuers.
+    Issuer,
+    /// `aud` is missing (when an audience is configured), malformed, or names
+    /// none of the configured audiences, or is present when none is configured.
+    Audience,
+    /// A claim the claims type requires (`exp`, or one listed in `required`) is
+    /// absent.
+    MissingClaim(&'static str),
+}
+
+impl Reason {
+    /// The HTTP status this reason is answered with.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The RFC 6750 error code, or `None` when no credentials were sent.
+    pub const fn error_code(self) -> Option<&'static str> {
+        match self {
+            Self::Missing => None,
+            Self::InvalidRequest => Some("invalid_request"),
+            _ => Some("invalid_token"),
+        }
+    }
+
+    /// A short, fixed description, safe to show to the client.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::Missing => "a bearer token is required",
+            Self::InvalidRequest => "the request's credentials are malformed",
+            Self::TooLarge => "the token is too large",
+            Self::Malformed => "the token is malformed",
+            Self::Algorithm => "the token's algorithm is not accepted",
+            Self::UnsupportedHeader => "the token's header is not accepted",
+            Self::UnknownKey => "the token's key is not known",
+            Self::Signature => "the token's signature is invalid",
+            Self::Claims => "the token's claims are malformed or too large",
+            Self::Expired => "the token has expired",
+            Self::NotYetValid => "the token is not valid yet",
+            Self::IssuedInFuture => "the token was issued in the future",
+            Self::Issuer => "the token's issuer is not accepted",
+            Self::Audience => "the token's audience is not accepted",
+            Self::MissingClaim(_) => "the token lacks a required claim",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingClaim(name) => write!(f, "the token lacks the required claim `{name}`"),
+            other => f.write_str(other.description()),
+        }
+    }
+}
+
+/// The rejection of the claims extractor: a [`Reason`] that renders as an
+/// RFC 6750 response.
+///
+/// Take `Result<MyClaims, Rejection>` in a handler to handle it yourself, or
+/// set `#[claims(rejection = MyError)]` with `MyError: From<Rejection>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rejection {
+    reason: Reason,
+}
+
+impl Rejection {
+    /// A rejection for `reason`.
+    pub const fn new(reason: Reason) -> Self {
+        Self { reason }
+    }
+
+    /// Why the request was refused.
+    pub const fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// The HTTP status of the response.
+    pub const fn status(&self) -> StatusCode {
+        self.reason.status()
+    }
+
+    /// The `WWW-Authenticate` challenge of the response.
+    pub fn challenge(&self) -> HeaderValue {
+        match self.reason.error_code() {
+            None => HeaderValue::from_static("Bearer"),
+            Some(code) => {
+                let value = format!(
+                    "Bearer error=\"{code}\", error_description=\"{}\"",
+                    self.reason.description()
+                );
+                // Codes and descriptions are fixed ASCII without quotes, so
+                // this cannot fail; the fallback keeps the path panic-free.
+                HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Bearer"))
+            }
+        }
+    }
+
+    /// The JSON body of the response.
+    pub fn body(&self) -> String {
+        let error = self.reason.error_code().unwrap_or("missing_token");
+        format!(
+            "{{\"error\":\"{error}\",\"error_description\":\"{}\"}}",
+            self.reason.description()
+        )
+    }
+}
+
+impl From<Reason> for Rejection {
+    fn from(reason: Reason) -> Self {
+        Self::new(reason)
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.reason, f)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), self.body()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(WWW_AUTHENTICATE, self.challenge());
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_gets_a_bare_challenge() {
+        let rejection = Rejection::new(Reason::Missing);
+        assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(rejection.challenge(), "Bearer");
+    }
+
+    #[test]
+    fn every_token_reason_is_a_401_invalid_token_with_json_body() {
+        for reason in [
+            Reason::TooLarge,
+            Reason::Malformed,
+            Reason::Algorithm,
+            Reason::UnsupportedHeader,
+            Reason::UnknownKey,
+            Reason::Signature,
+            Reason::Claims,
+            Reason::Expired,
+            Reason::NotYetValid,
+            Reason::IssuedInFuture,
+            Reason::Issuer,
+            Reason::Audience,
+            Reason::MissingClaim("exp"),
+        ] {
+            let rejection = Rejection::new(reason);
+            assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
+            let challenge = rejection.challenge();
+            let challenge = challenge.to_str().unwrap_or_default();
+            assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
+            let body: serde_json::Value =
+                serde_json::from_str(&rejection.body()).unwrap_or_default();
+            assert_eq!(body["error"], "invalid_token");
+            assert_eq!(body["error_description"], reason.description());
+        }
+    }
+
+    #[test]
+    fn invalid_request_is_a_400() {
+        let rejection = Rejection::new(Reason::InvalidRequest);
+        assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
+        assert!(rejection.challenge().to_str().unwrap_or_default().contains("invalid_request"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Finding the token in the request.
+
+use http::header::{AUTHORIZATION, COOKIE};
+use http::request::Parts;
+use http::HeaderValue;
+
+use crate::{Reason, Source};
+
+/// The token in `parts`, `Ok(None)` when there are no credentials.
+pub(crate) fn token(parts: &Parts, source: Source) -> Result<Option<&str>, Reason> {
+    match source {
+        Source::Bearer => {
+            let Some(value) = single(parts, AUTHORIZATION.as_str())? else {
+                return Ok(None);
+            };
+            bearer(value)
+        }
+        Source::Header(name) => match single(parts, name)? {
+            None => Ok(None),
+            Some("") => Err(Reason::InvalidRequest),
+            Some(value) => Ok(Some(value)),
+        },
+        Source::Cookie(name) => cookie(parts, name),
+    }
+}
+
+/// A header value as text: visible ASCII, spaces and tabs only, trimmed.
+fn text(value: &HeaderValue) -> Result<&str, Reason> {
+    let bytes = value.as_bytes();
+    if !bytes.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        return Err(Reason::InvalidRequest);
+    }
+    let text = core::str::from_utf8(bytes).map_err(|_| Reason::InvalidRequest)?;
+    Ok(text.trim_matches([' ', '\t']))
+}
+
+/// The one value of a header; more than one is a malformed request.
+fn single<'p>(parts: &'p Parts, name: &str) -> Result<Option<&'p str>, Reason> {
+    let mut values = parts.headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Reason::InvalidRequest);
+    }
+    text(value).map(Some)
+}
+
+/// `Bearer <token>`, the scheme in any case (RFC 7235 §2.1). Another scheme
+/// means no bearer credentials at all, so the client gets the bare challenge.
+fn bearer(value: &str) -> Result<Option<&str>, Reason> {
+    let (scheme, rest) = match value.find([' ', '\t']) {
+        Some(at) => value.split_at(at),
+        None => (value, ""),
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    let token = rest.trim_start_matches([' ', '\t']);
+    if token.is_empty() {
+        return Err(Reason::InvalidRequest);
+    }
+    Ok(Some(token))
+}
+
+/// The value of cookie `name` across every `Cookie` header; a cookie sent
+/// twice is a malformed request.
+fn cookie<'p>(parts: &'p Parts, name: &str) -> Result<Option<&'p str>, Reason> {
+    let mut found = None;
+    for header in parts.headers.get_all(COOKIE) {
+        for pair in text(header)?.split(';') {
+            let Some((key, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if key.trim_matches([' ', '\t']) != name {
+                continue;
+            }
+            if found.is_some() {
+                return Err(Reason::InvalidRequest);
+            }
+            let value = value.trim_matches([' ', '\t']);
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            found = Some(value);
+        }
+    }
+    match found {
+        Some("") => Err(Reason::InvalidRequest),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(headers: &[(&str, &[u8])]) -> Parts {
+        let mut builder = http::Request::builder();
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).map(|r| r.into_parts().0).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn bearer_of(headers: &[(&str, &[u8])]) -> Result<Option<String>, Reason> {
+        token(&parts(headers), Source::Bearer).map(|t| t.map(str::to_owned))
+    }
+
+    #[test]
+    fn bearer_scheme_and_spacing() {
+        assert_eq!(bearer_of(&[]), Ok(None));
+        assert_eq!(bearer_of(&[("authorization", b"Bearer abc")]), Ok(Some("abc".into())));
+        assert_eq!(bearer_of(&[("authorization", b"bEaReR   abc")]), Ok(Some("abc".into())));
+        assert_eq!(bearer_of(&[("authorization", b"Bearer\tabc")]), Ok(Some("abc".into())));
+        assert_eq!(bearer_of(&[("authorization", b"Basic YTpi")]), Ok(None));
+        assert_eq!(bearer_of(&[("authorization", b"")]), Ok(None));
+        assert_eq!(bearer_of(&[("authorization", b"Bearer")]), Err(Reason::InvalidRequest));
+        assert_eq!(bearer_of(&[("authorization", b"Bearer   ")]), Err(Reason::InvalidRequest));
+        assert_eq!(bearer_of(&[("authorization", b"Bearerabc")]), Ok(None));
+        assert_eq!(bearer_of(&[("authorization", b"Bearer \xff")]), Err(Reason::InvalidRequest));
+        assert_eq!(
+            bearer_of(&[("authorization", b"Bearer a"), ("authorization", b"Bearer b")]),
+            Err(Reason::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn cookies_and_headers() {
+        let p = parts(&[("cookie", b"a=1; session=tok; b=2")]);
+        assert_eq!(token(&p, Source::Cookie("session")), Ok(Some("tok")));
+        let p = parts(&[("cookie", b"session=\"tok\"")]);
+        assert_eq!(token(&p, Source::Cookie("session")), Ok(Some("tok")));
+        let p = parts(&[("cookie", b"session=a"), ("cookie", b"session=b")]);
+        assert_eq!(token(&p, Source::Cookie("session")), Err(Reason::InvalidRequest));
+        let p = parts(&[("cookie", b"other=a"), ("authorization", b"Bearer x")]);
+        assert_eq!(token(&p, Source::Cookie("session")), Ok(None));
+        let p = parts(&[("x-token", b" tok ")]);
+        assert_eq!(token(&p, Source::Header("X-Token")), Ok(Some("tok")));
+        let p = parts(&[("x-token", b"a"), ("x-token", b"b")]);
+        assert_eq!(token(&p, Source::Header("x-token")), Err(Reason::InvalidRequest));
+    }
+}
