@@ -5,6 +5,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
+mod cache;
 pub mod bounded;
 mod clock;
 mod config;

@@ -1,0 +1,1 @@
+//! The bounded cache of verified claims.
