@@ -1,0 +1,48 @@
+//! The quickstart's routes behave as the README says.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use claimguard_examples::quickstart;
+use tower::ServiceExt as _;
+
+const SECRET: &[u8] = b"quickstart-test-secret-of-at-least-32-bytes";
+
+async fn get(path: &str, token: Option<&str>) -> (StatusCode, String) {
+    let app = quickstart::app(SECRET).unwrap_or_else(|e| panic!("{e}"));
+    let mut request = Request::builder().uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = app
+        .oneshot(request.body(Body::empty()).unwrap_or_else(|e| panic!("{e}")))
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap_or_default();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn routes() {
+    let token = quickstart::mint(SECRET, "alice", 600).unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = get("/me", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    assert_eq!(json["sub"], "alice");
+    assert_eq!(json["roles"], serde_json::json!(["reader"]));
+    assert_eq!(get("/me", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get("/maybe", None).await, (StatusCode::OK, "null".to_owned()));
+    assert_eq!(get("/maybe", Some(&token)).await, (StatusCode::OK, "\"alice\"".to_owned()));
+    assert_eq!(get("/maybe", Some("x.y.z")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(get("/health", None).await, (StatusCode::OK, "ok".to_owned()));
+    let other = quickstart::mint(b"another-secret-another-secret-another", "eve", 600)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(get("/me", Some(&other)).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn a_short_secret_is_refused() {
+    assert!(quickstart::app(b"short").is_err());
+}
