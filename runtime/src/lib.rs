@@ -1,12 +1,241 @@
-//! claimguard: bounded, verified JWT claims as an axum extractor.
+//! Bounded, verified JWT claims as an axum extractor.
 //!
-//! (The manual is written below, in the `manual` section of this page.)
+//! `#[derive(Claims)]` on a plain struct makes it an axum extractor that
+//! verifies the token's signature and validates its registered claims on
+//! every request, and that cannot hold more memory than the caps written on
+//! the struct. A string or collection field without a cap does not compile.
+//! Nothing is kept in a global: the [`Verifier`] lives in axum state.
+//!
+//! ```
+//! use axum::{Json, Router, routing::get};
+//! use claimguard::{Claims, Key, Verifier};
+//!
+//! #[derive(Claims, Debug)]
+//! #[claims(
+//!     algorithms = [HS256],
+//!     issuer = "https://auth.example.com",
+//!     audience = "orders-api",
+//!     leeway = 30,
+//! )]
+//! struct User {
+//!     #[claims(max_len = 64)]                // bytes of UTF-8
+//!     sub: String,
+//!     exp: u64,
+//!     #[claims(max_items = 8, max_len = 32, default)]
+//!     roles: Vec<String>,
+//!     #[claims(max_len = 254)]
+//!     email: Option<String>,
+//! }
+//!
+//! async fn me(user: User) -> String {
+//!     format!("hello {} ({} roles)", user.sub, user.roles.len())
+//! }
+//!
+//! # fn main() -> Result<(), claimguard::KeyError> {
+//! let secret = b"a secret of at least thirty-two bytes!!";
+//! let verifier = Verifier::<User>::new(Key::hmac(secret)?)?;
+//! let app: Router = Router::new().route("/me", get(me)).with_state(verifier);
+//! # Ok(()) }
+//! ```
+//!
+//! An app with several claims types keeps one [`Verifier`] per type in its
+//! state struct and implements [`FromRef`](axum_core::extract::FromRef) for
+//! each (or derives it with axum's `FromRef` derive).
+//!
+//! # What happens on each request
+//!
+//! 1. **Token source**: `Authorization: Bearer` (scheme case-insensitive), or a
+//!    cookie or header (`source = ...`). No credentials (or another scheme
+//!    such as `Basic`) is `401` with a bare `WWW-Authenticate: Bearer`; the
+//!    credentials sent twice, or not visible ASCII, is `400 invalid_request`.
+//! 2. **Size gate**: a token longer than `max_token_bytes` (default 8192), a
+//!    header segment longer than [`MAX_HEADER_SEGMENT`], anything but three
+//!    non-empty base64url segments: refused before any decoding.
+//! 3. **Header**: decoded into a fixed stack buffer; duplicate members refused;
+//!    `alg` must be one of the pinned algorithms (names are case-sensitive, and
+//!    `none` can never be pinned); `crit`, `b64: false`, `cty: JWT`, JWE
+//!    members and a `typ` other than the pinned one are refused; `jwk`, `jku`,
+//!    `x5u`, `x5c` are skipped and never trusted or fetched.
+//! 4. **Key**: with named keys (`kid`), the token's `kid` must name a key that
+//!    may verify `alg`; without a `kid`, exactly one key may fit `alg`.
+//! 5. **Signature**: jsonwebtoken's crypto (`rust_crypto` by default,
+//!    `aws_lc_rs` by feature), called directly, never its `decode`.
+//! 6. **Registered claims**, read in one pass that allocates nothing:
+//!    `exp` is required and must be after now (`now < exp + leeway`: a token
+//!    is refused at `exp` exactly); `nbf` (when present) must be at or before
+//!    `now + leeway`; `iat` (when present) must not be after `now + leeway`;
+//!    NumericDates may be fractional (rounded toward the stricter verdict) but
+//!    not negative or non-numbers; arithmetic saturates. `iss` must be a
+//!    string, and when issuers are configured it is required and must be one
+//!    of them. `aud` is a string or an array of strings; when audiences are
+//!    configured it is required and must name one; when none are configured
+//!    a token carrying `aud` is refused (RFC 7519 §4.1.3). `sub` and `jti`,
+//!    when present, must be strings. A registered claim appearing twice is
+//!    refused.
+//! 7. **Your struct**, parsed by the derived bounded deserializer: only a
+//!    JSON object; a member appearing twice is refused; unknown members are
+//!    skipped without being allocated; each capped value is checked while it
+//!    is parsed, before it is copied.
+//!
+//! # Container attributes: `#[claims(...)]` on the struct
+//!
+//! | attribute | meaning | default |
+//! |---|---|---|
+//! | `algorithms = [HS256, ES256]` | the only algorithms accepted: `HS256`, `HS384`, `HS512`, `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `EdDSA` | required |
+//! | `issuer = "..."` or `["...", ...]` | accepted `iss` values; makes `iss` required | any `iss` |
+//! | `audience = "..."` or `["...", ...]` | accepted `aud` values; makes `aud` required | tokens with `aud` refused |
+//! | `leeway = 30` | seconds of clock skew allowed on `exp`, `nbf`, `iat` | `0` |
+//! | `max_token_bytes = 4096` | longer tokens are refused before decoding | `8192` |
+//! | `source = bearer`, `cookie("name")`, `header("X-Name")` | where the token is read | `bearer` |
+//! | `required = [nbf, iat, sub]` | registered claims that must be present (`exp` always is) | none |
+//! | `typ = "at+jwt"` | the `typ` header a token must carry (case-insensitive, `application/` optional) | any |
+//! | `rejection = MyError` | the extractor's rejection; `MyError: From<Rejection> + IntoResponse` | [`Rejection`] |
+//! | `crate = path` | where `claimguard` is, for a renamed dependency | `::claimguard` |
+//!
+//! Issuers, audiences, leeway and the size cap can be replaced at start-up
+//! with [`VerifierBuilder`] methods; the algorithms cannot.
+//!
+//! ```
+//! use claimguard::{Claims, Key, ManualClock, Verifier};
+//!
+//! #[derive(Claims)]
+//! #[claims(algorithms = [HS256], issuer = "https://staging.example", typ = "at+jwt",
+//!          source = cookie("session"), required = [iat], max_token_bytes = 4096)]
+//! struct Session {
+//!     #[claims(max_len = 36)]
+//!     sid: String,
+//! }
+//!
+//! # fn main() -> Result<(), claimguard::KeyError> {
+//! let verifier = Verifier::<Session>::builder()
+//!     .key(Key::hmac([7u8; 32])?)
+//!     .issuers(["https://auth.example"])   // from configuration
+//!     .leeway(5)
+//!     .clock(ManualClock::new(1_700_000_000)) // tests can pin "now"
+//!     .build()?;
+//! # let _ = verifier; Ok(()) }
+//! ```
+//!
+//! # Field attributes: `#[claims(...)]` on a field
+//!
+//! | attribute | applies to | meaning |
+//! |---|---|---|
+//! | `max_len = N` | `String`, `Box<str>`, `Arc<str>` (also inside `Option`, arrays, and as list items or map keys) | at most `N` bytes of UTF-8 |
+//! | `max_items = N` | `Vec<T>`, `HashSet<T>`, `BTreeSet<T>`, `HashMap<K, V>`, `BTreeMap<K, V>` | at most `N` items; with `max_len`, each string item or key is capped too |
+//! | `rename = "name"` | any field | the member's name in the payload |
+//! | `default` | a field whose type is `Default` | an absent member takes the default |
+//!
+//! Integers, floats, `bool`, `char`, fixed arrays of bounded items and
+//! `Option`s of bounded types need no attribute; an `Option` field may be
+//! absent. A nested struct, or an enum of unit variants read from strings,
+//! derives [`Bounded`](derive@Bounded) (which takes `max_len`, `max_items`,
+//! `rename` and `default` on fields, and `rename` on variants):
+//!
+//! ```
+//! #[derive(claimguard::Bounded)]
+//! enum Role {
+//!     #[claims(rename = "admin")]
+//!     Admin,
+//!     #[claims(rename = "reader")]
+//!     Reader,
+//! }
+//!
+//! #[derive(claimguard::Bounded)]
+//! struct Org {
+//!     id: u64,
+//!     #[claims(max_len = 64)]
+//!     name: String,
+//! }
+//!
+//! #[derive(claimguard::Claims)]
+//! #[claims(algorithms = [ES256])]
+//! struct Member {
+//!     #[claims(max_items = 4)]
+//!     roles: Vec<Role>,
+//!     org: Option<Org>,
+//! }
+//!
+//! use claimguard::Bounded;
+//! // The worst-case heap size of one value is a compile-time constant.
+//! assert_eq!(<Member as Bounded>::MAX_HEAP, 4 * std::mem::size_of::<Role>() + 64);
+//! ```
+//!
+//! # What does not compile
+//!
+//! A field whose size has no bound:
+//!
+//! ```compile_fail
+//! #[derive(claimguard::Claims)]
+//! #[claims(algorithms = [HS256])]
+//! struct User {
+//!     sub: String, // error: `String` has no size bound ... add `#[claims(max_len = N)]`
+//! }
+//! ```
+//!
+//! A list whose items have no bound (`max_items` caps the count, not the strings):
+//!
+//! ```compile_fail
+//! #[derive(claimguard::Claims)]
+//! #[claims(algorithms = [HS256])]
+//! struct User {
+//!     #[claims(max_items = 8)]
+//!     roles: Vec<String>, // needs `max_len` too
+//! }
+//! ```
+//!
+//! An unsigned algorithm, or no algorithm at all:
+//!
+//! ```compile_fail
+//! #[derive(claimguard::Claims)]
+//! #[claims(algorithms = [none])] // error: `none` can never be pinned
+//! struct User { exp: u64 }
+//! ```
+//!
+//! ```compile_fail
+//! #[derive(claimguard::Claims)] // error: needs `#[claims(algorithms = [...])]`
+//! struct User { exp: u64 }
+//! ```
+//!
+//! # Keys
+//!
+//! [`Key`] holds one verification key: an HMAC secret of at least the hash
+//! size ([`Key::hmac`]; 32, 48 and 64 bytes for HS256, HS384 and HS512), an
+//! RSA public key of at least 2048 bits (PEM, DER or components), a P-256 or
+//! P-384 key (PEM, DER), an Ed25519 key (PEM, DER), or any of these as a JWK
+//! ([`Key::from_jwk`], [`Key::set_from_jwks`]). When the verifier is built,
+//! each key is bound to the pinned algorithms it can verify; a key that can
+//! verify none of them is an error then, not at request time. Key material
+//! never appears in `Debug` output.
+//!
+//! # Rejections
+//!
+//! Every refusal is a [`Rejection`] with a [`Reason`], rendered per RFC 6750:
+//!
+//! | case | status | `WWW-Authenticate` |
+//! |---|---|---|
+//! | no credentials, or another scheme | 401 | `Bearer` |
+//! | credentials twice, empty, or not visible ASCII | 400 | `Bearer error="invalid_request", ...` |
+//! | anything wrong with the token | 401 | `Bearer error="invalid_token", error_description="..."` |
+//!
+//! The body is `{"error": ..., "error_description": ...}` with a fixed,
+//! short description. Nothing from the token is ever echoed, logged or put
+//! in `Debug` output. Take `Option<User>` to accept anonymous requests (a
+//! present but invalid token is still refused), or `Result<User, Rejection>`
+//! to handle refusals yourself.
+//!
+//! # Crypto backends
+//!
+//! The `rust_crypto` feature (default) uses jsonwebtoken's RustCrypto
+//! backend; `aws_lc_rs` uses aws-lc-rs and wins when both are enabled.
+//! claimguard calls the chosen backend directly, so a build with both
+//! features never panics on its first request the way jsonwebtoken's own
+//! process-wide default does.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
-mod cache;
 pub mod bounded;
+mod cache;
 mod clock;
 mod config;
 mod crypto;
