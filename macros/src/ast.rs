@@ -125,6 +125,6 @@ impl<'a> Input<'a> {
 
 fn unraw(ident: &Ident) -> String {
     let name = ident.to_string();
-    name.strip_prefix("r#").map_or(name.clone(), ToOwned::to_owned)
+    name.strip_prefix("r#")
+        .map_or(name.clone(), ToOwned::to_owned)
 }
-

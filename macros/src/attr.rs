@@ -53,9 +53,10 @@ pub struct FieldAttrs {
 /// Which keys an attribute may hold, for the "unknown key" error.
 fn unknown(meta: &ParseNestedMeta<'_>, place: &str, keys: &[&str]) -> syn::Error {
     let path = &meta.path;
-    let key = path
-        .get_ident()
-        .map_or_else(|| quote::quote!(#path).to_string().replace(' ', ""), ToString::to_string);
+    let key = path.get_ident().map_or_else(
+        || quote::quote!(#path).to_string().replace(' ', ""),
+        ToString::to_string,
+    );
     let mut message = format!("unknown `claims` attribute `{key}` on {place}");
     match nearest(&key, keys) {
         Some(near) => message.push_str(&format!("; did you mean `{near}`?")),
@@ -88,7 +89,10 @@ fn key_of(meta: &ParseNestedMeta<'_>, keys: &[&'static str]) -> Option<&'static 
 
 fn parse_usize(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<usize>> {
     let lit: LitInt = meta.value()?.parse().map_err(|e| {
-        syn::Error::new(e.span(), format!("`{key}` takes an integer, as in `{key} = 64`"))
+        syn::Error::new(
+            e.span(),
+            format!("`{key}` takes an integer, as in `{key} = 64`"),
+        )
     })?;
     let value = lit.base10_parse::<usize>()?;
     Ok(Spanned {
@@ -99,7 +103,10 @@ fn parse_usize(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<usi
 
 fn parse_u64(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<u64>> {
     let lit: LitInt = meta.value()?.parse().map_err(|e| {
-        syn::Error::new(e.span(), format!("`{key}` takes an integer, as in `{key} = 30`"))
+        syn::Error::new(
+            e.span(),
+            format!("`{key}` takes an integer, as in `{key} = 30`"),
+        )
     })?;
     let value = lit.base10_parse::<u64>()?;
     Ok(Spanned {
@@ -110,7 +117,10 @@ fn parse_u64(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<u64>>
 
 fn parse_lit_str(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> syn::Result<LitStr> {
     meta.value()?.parse::<LitStr>().map_err(|e| {
-        syn::Error::new(e.span(), format!("`{key}` takes a string, as in `{key} = {example}`"))
+        syn::Error::new(
+            e.span(),
+            format!("`{key}` takes a string, as in `{key} = {example}`"),
+        )
     })
 }
 
@@ -121,7 +131,9 @@ fn parse_str_list(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<
     let wrong = || {
         syn::Error::new(
             span,
-            format!("`{key}` takes a string or a list of strings, as in `{key} = \"...\"` or `{key} = [\"...\", \"...\"]`"),
+            format!(
+                "`{key}` takes a string or a list of strings, as in `{key} = \"...\"` or `{key} = [\"...\", \"...\"]`"
+            ),
         )
     };
     let items = match expr {
@@ -134,7 +146,10 @@ fn parse_str_list(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<
                 Expr::Lit(ExprLit {
                     lit: Lit::Str(s), ..
                 }) => Ok(s),
-                other => Err(syn::Error::new(other.span(), format!("`{key}` items must be strings"))),
+                other => Err(syn::Error::new(
+                    other.span(),
+                    format!("`{key}` items must be strings"),
+                )),
             })
             .collect::<syn::Result<_>>()?,
         _ => return Err(wrong()),
@@ -157,7 +172,11 @@ fn parse_algorithms(meta: &ParseNestedMeta<'_>) -> syn::Result<Spanned<Vec<Algor
         .iter()
         .map(|e| match e {
             Expr::Path(p) if p.path.get_ident().is_some() => Ok(Spanned {
-                value: p.path.get_ident().map(ToString::to_string).unwrap_or_default(),
+                value: p
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 span: e.span(),
             }),
             Expr::Lit(ExprLit {
@@ -191,7 +210,10 @@ fn parse_required(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Ident>> {
             Expr::Path(p) => p.path.get_ident().cloned().ok_or_else(|| {
                 syn::Error::new(e.span(), "a required claim is a name such as `nbf`")
             }),
-            other => Err(syn::Error::new(other.span(), "a required claim is a name such as `nbf`")),
+            other => Err(syn::Error::new(
+                other.span(),
+                "a required claim is a name such as `nbf`",
+            )),
         })
         .collect()
 }
@@ -213,9 +235,11 @@ fn parse_source(meta: &ParseNestedMeta<'_>) -> syn::Result<Spanned<Source>> {
                 return Err(wrong());
             };
             let arg = match call.args.iter().collect::<Vec<_>>().as_slice() {
-                [Expr::Lit(ExprLit {
-                    lit: Lit::Str(s), ..
-                })] => s.clone(),
+                [
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }),
+                ] => s.clone(),
                 _ => return Err(wrong()),
             };
             if func.path.is_ident(symbol::COOKIE) {
@@ -362,7 +386,9 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 // default
                 _ => {
                     if meta.input.peek(Token![=]) {
-                        return Err(meta.error("`default` takes no value; write `#[claims(default)]`"));
+                        return Err(
+                            meta.error("`default` takes no value; write `#[claims(default)]`")
+                        );
                     }
                     set_once(cx, &mut out.default, meta.path.span(), &meta, key);
                 }
@@ -434,7 +460,11 @@ mod tests {
             parse_quote!(#[claims(max_len = 3)]),
         ]);
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].contains("did you mean `algorithms`"), "{}", errors[0]);
+        assert!(
+            errors[0].contains("did you mean `algorithms`"),
+            "{}",
+            errors[0]
+        );
         assert_eq!(errors[1], "duplicate `claims` attribute `leeway`");
         assert!(errors[2].contains("it belongs on a field"), "{}", errors[2]);
     }
@@ -442,25 +472,42 @@ mod tests {
     #[test]
     fn wrong_value_kinds() {
         let errors = container_errors(&[parse_quote!(#[claims(leeway = "30")])]);
-        assert_eq!(errors, vec!["`leeway` takes an integer, as in `leeway = 30`".to_owned()]);
+        assert_eq!(
+            errors,
+            vec!["`leeway` takes an integer, as in `leeway = 30`".to_owned()]
+        );
         let errors = container_errors(&[parse_quote!(#[claims(source = query("t"))])]);
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].starts_with("`source` is `bearer`"), "{}", errors[0]);
+        assert!(
+            errors[0].starts_with("`source` is `bearer`"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]
     fn field_keys() {
         let cx = Ctxt::new();
-        let f = field(&cx, &[parse_quote!(#[claims(max_len = 64, max_items = 8, rename = "x", default)])]);
+        let f = field(
+            &cx,
+            &[parse_quote!(#[claims(max_len = 64, max_items = 8, rename = "x", default)])],
+        );
         assert!(cx.messages().is_empty());
         assert_eq!(f.max_len.map(|v| v.value), Some(64));
         assert_eq!(f.max_items.map(|v| v.value), Some(8));
         assert!(f.default.is_some());
         let cx = Ctxt::new();
-        let _ = field(&cx, &[parse_quote!(#[claims(max_lenght = 1, issuer = "x")])]);
+        let _ = field(
+            &cx,
+            &[parse_quote!(#[claims(max_lenght = 1, issuer = "x")])],
+        );
         let errors = cx.messages();
         assert_eq!(errors.len(), 2);
-        assert!(errors[0].contains("did you mean `max_len`"), "{}", errors[0]);
+        assert!(
+            errors[0].contains("did you mean `max_len`"),
+            "{}",
+            errors[0]
+        );
         assert!(errors[1].contains("belongs on the struct"), "{}", errors[1]);
     }
 }

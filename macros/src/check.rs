@@ -24,7 +24,10 @@ pub fn check(cx: &Ctxt, input: &Input<'_>, kind: Kind) {
                         format!("two fields read the member `{}`; rename one with `#[claims(rename = \"...\")]`", field.wire),
                     ));
                 }
-                for cap in [&field.attrs.max_len, &field.attrs.max_items].into_iter().flatten() {
+                for cap in [&field.attrs.max_len, &field.attrs.max_items]
+                    .into_iter()
+                    .flatten()
+                {
                     if cap.value == 0 {
                         cx.syn_error(syn::Error::new(
                             cap.span,
@@ -103,7 +106,10 @@ fn claims_config(cx: &Ctxt, input: &Input<'_>) {
             }
         }
     }
-    for (key, list) in [(symbol::ISSUER, &attrs.issuers), (symbol::AUDIENCE, &attrs.audiences)] {
+    for (key, list) in [
+        (symbol::ISSUER, &attrs.issuers),
+        (symbol::AUDIENCE, &attrs.audiences),
+    ] {
         let Some(list) = list else { continue };
         if list.value.is_empty() {
             cx.syn_error(syn::Error::new(
@@ -117,18 +123,14 @@ fn claims_config(cx: &Ctxt, input: &Input<'_>) {
             }
         }
     }
-    if let Some(max) = &attrs.max_token_bytes {
-        if max.value == 0 {
-            cx.syn_error(syn::Error::new(
-                max.span,
-                "`max_token_bytes = 0` refuses every token; the default is 8192",
-            ));
-        }
+    if let Some(max) = attrs.max_token_bytes.as_ref().filter(|max| max.value == 0) {
+        cx.syn_error(syn::Error::new(
+            max.span,
+            "`max_token_bytes = 0` refuses every token; the default is 8192",
+        ));
     }
-    if let Some(typ) = &attrs.typ {
-        if typ.value().is_empty() {
-            cx.error_spanned_by(typ, "`typ` cannot be an empty string");
-        }
+    if let Some(typ) = attrs.typ.as_ref().filter(|typ| typ.value().is_empty()) {
+        cx.error_spanned_by(typ, "`typ` cannot be an empty string");
     }
     if let Some(source) = &attrs.source {
         match &source.value {
@@ -173,10 +175,16 @@ pub fn algorithm_error(name: &str) -> Option<String> {
     Some(if name.eq_ignore_ascii_case("none") {
         "`none` can never be pinned: it accepts unsigned tokens from anyone".to_owned()
     } else if name.eq_ignore_ascii_case("ES512") {
-        "`ES512` is not supported by claimguard's crypto backends; use `ES256` or `ES384`".to_owned()
+        "`ES512` is not supported by claimguard's crypto backends; use `ES256` or `ES384`"
+            .to_owned()
     } else if name.eq_ignore_ascii_case("Ed25519") || name.eq_ignore_ascii_case("Ed448") {
-        format!("`{name}` is not a JWS algorithm name; Ed25519 signatures are `EdDSA` (Ed448 is not supported)")
-    } else if let Some(exact) = symbol::ALGORITHM_NAMES.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+        format!(
+            "`{name}` is not a JWS algorithm name; Ed25519 signatures are `EdDSA` (Ed448 is not supported)"
+        )
+    } else if let Some(exact) = symbol::ALGORITHM_NAMES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(name))
+    {
         format!("algorithm names are case-sensitive: write `{exact}`")
     } else {
         format!(
@@ -227,7 +235,11 @@ mod tests {
 
     #[test]
     fn algorithms_are_required_and_named_exactly() {
-        let input: DeriveInput = parse_quote!(struct User { exp: u64 });
+        let input: DeriveInput = parse_quote!(
+            struct User {
+                exp: u64,
+            }
+        );
         let errors = errors(&input, Kind::Claims);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("add `#[claims(algorithms = [HS256])]`"));
@@ -239,14 +251,32 @@ mod tests {
 
     #[test]
     fn shapes_that_cannot_be_claims() {
-        let tuple: DeriveInput = parse_quote!(#[claims(algorithms = [HS256])] struct T(u64););
+        let tuple: DeriveInput = parse_quote!(
+            #[claims(algorithms = [HS256])]
+            struct T(u64);
+        );
         assert_eq!(errors(&tuple, Kind::Claims).len(), 1);
-        let generic: DeriveInput = parse_quote!(#[claims(algorithms = [HS256])] struct G<T> { t: T });
+        let generic: DeriveInput = parse_quote!(
+            #[claims(algorithms = [HS256])]
+            struct G<T> {
+                t: T,
+            }
+        );
         assert!(errors(&generic, Kind::Claims)[0].contains("generic"));
-        let en: DeriveInput = parse_quote!(enum E { A, B(u8) });
+        let en: DeriveInput = parse_quote!(
+            enum E {
+                A,
+                B(u8),
+            }
+        );
         assert_eq!(errors(&en, Kind::Bounded).len(), 1);
         assert_eq!(errors(&en, Kind::Claims).len(), 1);
-        let nested: DeriveInput = parse_quote!(#[claims(issuer = "x")] struct N { a: u8 });
+        let nested: DeriveInput = parse_quote!(
+            #[claims(issuer = "x")]
+            struct N {
+                a: u8,
+            }
+        );
         assert!(errors(&nested, Kind::Bounded)[0].contains("belongs on a `#[derive(Claims)]`"));
     }
 

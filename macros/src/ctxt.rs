@@ -36,7 +36,10 @@ impl Ctxt {
 
     #[cfg(test)]
     pub fn messages(self) -> Vec<String> {
-        self.errors.into_inner().iter().map(ToString::to_string).collect()
+        self.errors
+            .into_inner()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
-
 }

@@ -386,4 +386,3 @@ pub fn extractor_shell(
         }
     }
 }
-

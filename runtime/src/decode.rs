@@ -232,10 +232,10 @@ pub(crate) fn header(
     if raw.cty.is_some_and(|cty| media_type_is(&cty.0, "JWT")) {
         return Err(Reason::UnsupportedHeader);
     }
-    if let Some(expected) = typ {
-        if !raw.typ.is_some_and(|t| media_type_is(&t.0, expected)) {
-            return Err(Reason::UnsupportedHeader);
-        }
+    if let Some(expected) = typ
+        && !raw.typ.is_some_and(|t| media_type_is(&t.0, expected))
+    {
+        return Err(Reason::UnsupportedHeader);
     }
     Ok(Header {
         alg,
@@ -472,7 +472,9 @@ pub(crate) fn registered(
                     once(&mut seen, 1 << name as u16)?;
                 }
                 match name {
-                    ClaimName::Exp => out.exp = map.next_value_seed(DateSeed { round_up: false })?,
+                    ClaimName::Exp => {
+                        out.exp = map.next_value_seed(DateSeed { round_up: false })?
+                    }
                     ClaimName::Nbf => out.nbf = map.next_value_seed(DateSeed { round_up: true })?,
                     ClaimName::Iat => out.iat = map.next_value_seed(DateSeed { round_up: true })?,
                     ClaimName::Iss => {
@@ -494,10 +496,7 @@ pub(crate) fn registered(
     }
     let mut de = serde_json::Deserializer::from_slice(payload);
     let out = de
-        .deserialize_map(V {
-            issuers,
-            audiences,
-        })
+        .deserialize_map(V { issuers, audiences })
         .and_then(|out| de.end().map(|()| out));
     out.map_err(|_| Reason::Claims)
 }
@@ -590,20 +589,38 @@ mod tests {
     #[test]
     fn exp_is_exclusive_and_leeway_extends_it() {
         assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 99, 0), Ok(()));
-        assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 100, 0), Err(Reason::Expired));
+        assert_eq!(
+            check(&format!(r#"{{"exp":100,{OK}}}"#), 100, 0),
+            Err(Reason::Expired)
+        );
         assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 104, 5), Ok(()));
-        assert_eq!(check(&format!(r#"{{"exp":100,{OK}}}"#), 105, 5), Err(Reason::Expired));
+        assert_eq!(
+            check(&format!(r#"{{"exp":100,{OK}}}"#), 105, 5),
+            Err(Reason::Expired)
+        );
         let max = u64::MAX;
-        assert_eq!(check(&format!(r#"{{"exp":{max},{OK}}}"#), max - 1, max), Ok(()));
-        assert_eq!(check(&format!(r#"{{"exp":100.9,{OK}}}"#), 100, 0), Err(Reason::Expired));
+        assert_eq!(
+            check(&format!(r#"{{"exp":{max},{OK}}}"#), max - 1, max),
+            Ok(())
+        );
+        assert_eq!(
+            check(&format!(r#"{{"exp":100.9,{OK}}}"#), 100, 0),
+            Err(Reason::Expired)
+        );
     }
 
     #[test]
     fn malformed_dates_are_refused() {
         for exp in [r#""100""#, "-1", "true", "null", "[1]", "{}", "1e400"] {
-            assert!(check(&format!(r#"{{"exp":{exp},{OK}}}"#), 1, 0).is_err(), "{exp}");
+            assert!(
+                check(&format!(r#"{{"exp":{exp},{OK}}}"#), 1, 0).is_err(),
+                "{exp}"
+            );
         }
-        assert_eq!(check(&format!("{{{OK}}}"), 1, 0), Err(Reason::MissingClaim("exp")));
+        assert_eq!(
+            check(&format!("{{{OK}}}"), 1, 0),
+            Err(Reason::MissingClaim("exp"))
+        );
     }
 
     #[test]
@@ -612,8 +629,14 @@ mod tests {
         assert_eq!(check(&p(r#""nbf":100"#), 100, 0), Ok(()));
         assert_eq!(check(&p(r#""nbf":101"#), 100, 0), Err(Reason::NotYetValid));
         assert_eq!(check(&p(r#""nbf":105"#), 100, 5), Ok(()));
-        assert_eq!(check(&p(r#""nbf":100.5"#), 100, 0), Err(Reason::NotYetValid));
-        assert_eq!(check(&p(r#""iat":101"#), 100, 0), Err(Reason::IssuedInFuture));
+        assert_eq!(
+            check(&p(r#""nbf":100.5"#), 100, 0),
+            Err(Reason::NotYetValid)
+        );
+        assert_eq!(
+            check(&p(r#""iat":101"#), 100, 0),
+            Err(Reason::IssuedInFuture)
+        );
         assert_eq!(check(&p(r#""iat":100"#), 100, 0), Ok(()));
     }
 
@@ -621,20 +644,53 @@ mod tests {
     fn iss_and_aud() {
         let p = |body: &str| format!(r#"{{"exp":1000,{body}}}"#);
         assert_eq!(check(&p(r#""aud":"aud-a""#), 1, 0), Err(Reason::Issuer));
-        assert_eq!(check(&p(r#""iss":["iss-a"],"aud":"aud-a""#), 1, 0), Err(Reason::Issuer));
-        assert_eq!(check(&p(r#""iss":"iss-b","aud":"aud-a""#), 1, 0), Err(Reason::Issuer));
+        assert_eq!(
+            check(&p(r#""iss":["iss-a"],"aud":"aud-a""#), 1, 0),
+            Err(Reason::Issuer)
+        );
+        assert_eq!(
+            check(&p(r#""iss":"iss-b","aud":"aud-a""#), 1, 0),
+            Err(Reason::Issuer)
+        );
         assert_eq!(check(&p(r#""iss":"iss-a""#), 1, 0), Err(Reason::Audience));
-        assert_eq!(check(&p(r#""iss":"iss-a","aud":["x","aud-a"]"#), 1, 0), Ok(()));
-        assert_eq!(check(&p(r#""iss":"iss-a","aud":["x"]"#), 1, 0), Err(Reason::Audience));
-        assert_eq!(check(&p(r#""iss":"iss-a","aud":["aud-a",1]"#), 1, 0), Err(Reason::Audience));
-        assert_eq!(check(&p(r#""iss":"iss-a","aud":[]"#), 1, 0), Err(Reason::Audience));
+        assert_eq!(
+            check(&p(r#""iss":"iss-a","aud":["x","aud-a"]"#), 1, 0),
+            Ok(())
+        );
+        assert_eq!(
+            check(&p(r#""iss":"iss-a","aud":["x"]"#), 1, 0),
+            Err(Reason::Audience)
+        );
+        assert_eq!(
+            check(&p(r#""iss":"iss-a","aud":["aud-a",1]"#), 1, 0),
+            Err(Reason::Audience)
+        );
+        assert_eq!(
+            check(&p(r#""iss":"iss-a","aud":[]"#), 1, 0),
+            Err(Reason::Audience)
+        );
     }
 
     #[test]
     fn duplicates_and_non_objects_are_refused() {
-        assert_eq!(check(&format!(r#"{{"exp":1000,"exp":1,{OK}}}"#), 1, 0), Err(Reason::Claims));
-        assert_eq!(check(&format!(r#"{{"exp":1000,{OK},"iss":"iss-a"}}"#), 1, 0), Err(Reason::Claims));
-        for payload in ["[]", "[1000]", r#""exp""#, "null", "1", "", "{", r#"{"exp":1000}x"#] {
+        assert_eq!(
+            check(&format!(r#"{{"exp":1000,"exp":1,{OK}}}"#), 1, 0),
+            Err(Reason::Claims)
+        );
+        assert_eq!(
+            check(&format!(r#"{{"exp":1000,{OK},"iss":"iss-a"}}"#), 1, 0),
+            Err(Reason::Claims)
+        );
+        for payload in [
+            "[]",
+            "[1000]",
+            r#""exp""#,
+            "null",
+            "1",
+            "",
+            "{",
+            r#"{"exp":1000}x"#,
+        ] {
             assert_eq!(check(payload, 1, 0), Err(Reason::Claims), "{payload}");
         }
     }
@@ -643,7 +699,10 @@ mod tests {
     fn splitting_checks_alphabet_and_shape() {
         assert!(split("a.b.c", 10).is_ok());
         assert_eq!(split("a.b.c", 4).err(), Some(Reason::TooLarge));
-        for bad in ["a.b", "a.b.c.d", "a..c", ".b.c", "a.b.", "a.b.c=", "a.b+.c", "a.b.c ", "a.b/.c", "ä.b.c"] {
+        for bad in [
+            "a.b", "a.b.c.d", "a..c", ".b.c", "a.b.", "a.b.c=", "a.b+.c", "a.b.c ", "a.b/.c",
+            "ä.b.c",
+        ] {
             assert_eq!(split(bad, 100).err(), Some(Reason::Malformed), "{bad}");
         }
         let long = format!("{}.b.c", "a".repeat(MAX_HEADER_SEGMENT + 1));
@@ -657,26 +716,62 @@ mod tests {
     #[test]
     fn header_rules() {
         assert!(header_of(r#"{"alg":"HS256","typ":"JWT"}"#).is_ok());
-        assert_eq!(header_of(r#"{"alg":"none"}"#).err(), Some(Reason::Algorithm));
-        assert_eq!(header_of(r#"{"alg":"HS512"}"#).err(), Some(Reason::Algorithm));
-        assert_eq!(header_of(r#"{"alg":"hs256"}"#).err(), Some(Reason::Algorithm));
+        assert_eq!(
+            header_of(r#"{"alg":"none"}"#).err(),
+            Some(Reason::Algorithm)
+        );
+        assert_eq!(
+            header_of(r#"{"alg":"HS512"}"#).err(),
+            Some(Reason::Algorithm)
+        );
+        assert_eq!(
+            header_of(r#"{"alg":"hs256"}"#).err(),
+            Some(Reason::Algorithm)
+        );
         assert_eq!(header_of(r#"{"typ":"JWT"}"#).err(), Some(Reason::Malformed));
-        assert_eq!(header_of(r#"{"alg":"HS256","alg":"HS256"}"#).err(), Some(Reason::Malformed));
+        assert_eq!(
+            header_of(r#"{"alg":"HS256","alg":"HS256"}"#).err(),
+            Some(Reason::Malformed)
+        );
         assert_eq!(header_of(r#"["HS256"]"#).err(), Some(Reason::Malformed));
-        assert_eq!(header_of(r#"{"alg":"HS256","crit":["exp"]}"#).err(), Some(Reason::UnsupportedHeader));
-        assert_eq!(header_of(r#"{"alg":"HS256","b64":false}"#).err(), Some(Reason::UnsupportedHeader));
-        assert_eq!(header_of(r#"{"alg":"HS256","cty":"JWT"}"#).err(), Some(Reason::UnsupportedHeader));
-        assert_eq!(header_of(r#"{"alg":"HS256","enc":"A128GCM"}"#).err(), Some(Reason::UnsupportedHeader));
+        assert_eq!(
+            header_of(r#"{"alg":"HS256","crit":["exp"]}"#).err(),
+            Some(Reason::UnsupportedHeader)
+        );
+        assert_eq!(
+            header_of(r#"{"alg":"HS256","b64":false}"#).err(),
+            Some(Reason::UnsupportedHeader)
+        );
+        assert_eq!(
+            header_of(r#"{"alg":"HS256","cty":"JWT"}"#).err(),
+            Some(Reason::UnsupportedHeader)
+        );
+        assert_eq!(
+            header_of(r#"{"alg":"HS256","enc":"A128GCM"}"#).err(),
+            Some(Reason::UnsupportedHeader)
+        );
         let kid = header_of(r#"{"alg":"HS256","kid":"k\u0031","jwk":{"kty":"oct"}}"#);
         assert_eq!(kid.ok().and_then(|h| h.kid).as_deref(), Some("k1"));
     }
 
     #[test]
     fn pinned_typ() {
-        let h = |json: &str| header(&URL_SAFE_NO_PAD.encode(json), &[Algorithm::HS256], Some("at+jwt"));
+        let h = |json: &str| {
+            header(
+                &URL_SAFE_NO_PAD.encode(json),
+                &[Algorithm::HS256],
+                Some("at+jwt"),
+            )
+        };
         assert!(h(r#"{"alg":"HS256","typ":"at+JWT"}"#).is_ok());
         assert!(h(r#"{"alg":"HS256","typ":"application/at+jwt"}"#).is_ok());
-        assert_eq!(h(r#"{"alg":"HS256","typ":"JWT"}"#).err(), Some(Reason::UnsupportedHeader));
-        assert_eq!(h(r#"{"alg":"HS256"}"#).err(), Some(Reason::UnsupportedHeader));
+        assert_eq!(
+            h(r#"{"alg":"HS256","typ":"JWT"}"#).err(),
+            Some(Reason::UnsupportedHeader)
+        );
+        assert_eq!(
+            h(r#"{"alg":"HS256"}"#).err(),
+            Some(Reason::UnsupportedHeader)
+        );
     }
 }

@@ -24,7 +24,9 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
             return None;
         }
         let (bytes, rest) = rest.split_at(count);
-        let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         // DER: the long form only for lengths that need it, without leading zeros.
         if len < 0x80 || bytes[0] == 0 {
             return None;
@@ -65,8 +67,12 @@ pub(crate) fn rsa_pkcs1(der: &[u8]) -> Option<(&[u8], &[u8])> {
     body.is_empty().then_some((n, e))
 }
 
-/// A SubjectPublicKeyInfo: `(algorithm OID, parameter OID if any, key bytes)`.
-pub(crate) fn spki(der: &[u8]) -> Option<(&[u8], Option<&[u8]>, &[u8])> {
+/// The parts of a SubjectPublicKeyInfo: `(algorithm OID, parameter OID if
+/// any, key bytes)`.
+pub(crate) type Spki<'a> = (&'a [u8], Option<&'a [u8]>, &'a [u8]);
+
+/// Reads a SubjectPublicKeyInfo.
+pub(crate) fn spki(der: &[u8]) -> Option<Spki<'_>> {
     let (body, rest) = expect(der, SEQUENCE)?;
     if !rest.is_empty() {
         return None;

@@ -161,7 +161,9 @@ fn ec_kind(point: &[u8]) -> Result<KeyKind, KeyError> {
         (Some(4), 65) => Ok(KeyKind::P256),
         (Some(4), 97) => Ok(KeyKind::P384),
         (Some(4), 133) => Err(KeyError::Unsupported("P-521")),
-        _ => Err(KeyError::Malformed("uncompressed P-256 or P-384 public key")),
+        _ => Err(KeyError::Malformed(
+            "uncompressed P-256 or P-384 public key",
+        )),
     }
 }
 
@@ -207,10 +209,12 @@ impl Key {
         let der = der.as_ref();
         let pkcs1 = match der::spki(der) {
             Some((der::OID_RSA, _, inner)) => inner,
-            Some(_) => return Err(KeyError::WrongFamily {
-                key: "a non-RSA",
-                pinned: &[],
-            }),
+            Some(_) => {
+                return Err(KeyError::WrongFamily {
+                    key: "a non-RSA",
+                    pinned: &[],
+                });
+            }
             None => der,
         };
         let (n, _) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key DER"))?;
@@ -272,10 +276,9 @@ impl Key {
     /// An Ed25519 public key as a DER SubjectPublicKeyInfo.
     pub fn ed25519_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         match der::spki(der.as_ref()) {
-            Some((der::OID_ED25519, None, raw)) if raw.len() == 32 => Ok(Self::new(
-                KeyKind::Ed25519,
-                DecodingKey::from_ed_der(raw),
-            )),
+            Some((der::OID_ED25519, None, raw)) if raw.len() == 32 => {
+                Ok(Self::new(KeyKind::Ed25519, DecodingKey::from_ed_der(raw)))
+            }
             _ => Err(KeyError::Malformed("Ed25519 public key DER")),
         }
     }
@@ -291,8 +294,7 @@ impl Key {
     /// Every key of a JWK set (`{"keys": [...]}`), as JSON. The set is refused
     /// whole if any key is, or if two keys share a `kid`.
     pub fn set_from_jwks(json: &str) -> Result<Vec<Self>, KeyError> {
-        let set: JwkSet =
-            serde_json::from_str(json).map_err(|_| KeyError::Malformed("JWK set"))?;
+        let set: JwkSet = serde_json::from_str(json).map_err(|_| KeyError::Malformed("JWK set"))?;
         let keys = set
             .keys
             .iter()
@@ -364,13 +366,13 @@ impl Key {
             AlgorithmParameters::OctetKey(oct) => Self::hmac(b64(&oct.value, "oct JWK")?)?,
             _ => return Err(KeyError::Unsupported("this JWK type")),
         };
-        if let Some(alg) = only {
-            if !key.kind.can_verify(alg) {
-                return Err(match (key.kind, alg.min_hmac_secret()) {
-                    (KeyKind::Hmac { len }, Some(min)) => KeyError::HmacTooShort { len, min },
-                    _ => KeyError::NotForVerifying,
-                });
-            }
+        if let Some(alg) = only
+            && !key.kind.can_verify(alg)
+        {
+            return Err(match (key.kind, alg.min_hmac_secret()) {
+                (KeyKind::Hmac { len }, Some(min)) => KeyError::HmacTooShort { len, min },
+                _ => KeyError::NotForVerifying,
+            });
         }
         key.only = only;
         key.kid = common.key_id.as_deref().map(Into::into);
@@ -431,10 +433,12 @@ pub(crate) const fn alg_bit(alg: Algorithm) -> u16 {
 
 pub(crate) fn check_unique_kids(keys: &[Key]) -> Result<(), KeyError> {
     for (i, key) in keys.iter().enumerate() {
-        if let Some(kid) = &key.kid {
-            if keys[..i].iter().any(|other| other.kid.as_ref() == Some(kid)) {
-                return Err(KeyError::DuplicateKid);
-            }
+        if let Some(kid) = &key.kid
+            && keys[..i]
+                .iter()
+                .any(|other| other.kid.as_ref() == Some(kid))
+        {
+            return Err(KeyError::DuplicateKid);
         }
     }
     Ok(())
@@ -491,7 +495,8 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_secret() {
-        let key = Key::hmac(b"super-secret-value-that-is-32-bytes!").unwrap_or_else(|e| panic!("{e}"));
+        let key =
+            Key::hmac(b"super-secret-value-that-is-32-bytes!").unwrap_or_else(|e| panic!("{e}"));
         let debug = format!("{key:?}");
         assert!(!debug.contains("super-secret"), "{debug}");
         assert!(!debug.contains("115, 117"), "{debug}");
@@ -519,6 +524,9 @@ mod tests {
         let enc = format!(r#"{{"kty":"oct","k":"{k}","use":"enc"}}"#);
         assert_eq!(Key::from_jwk(&enc).err(), Some(KeyError::NotForVerifying));
         let wrong_alg = format!(r#"{{"kty":"oct","k":"{k}","alg":"RS256"}}"#);
-        assert_eq!(Key::from_jwk(&wrong_alg).err(), Some(KeyError::NotForVerifying));
+        assert_eq!(
+            Key::from_jwk(&wrong_alg).err(),
+            Some(KeyError::NotForVerifying)
+        );
     }
 }
