@@ -98,7 +98,9 @@ impl<'de, T: Bounded<Cap>, Cap> DeserializeSeed<'de> for BoundedSeed<T, Cap> {
 pub const fn mul(a: usize, b: usize) -> usize {
     match a.checked_mul(b) {
         Some(product) => product,
-        None => panic!("claimguard: the worst-case heap size of this claims type overflows `usize`"),
+        None => {
+            panic!("claimguard: the worst-case heap size of this claims type overflows `usize`")
+        }
     }
 }
 
@@ -106,7 +108,9 @@ pub const fn mul(a: usize, b: usize) -> usize {
 pub const fn add(a: usize, b: usize) -> usize {
     match a.checked_add(b) {
         Some(sum) => sum,
-        None => panic!("claimguard: the worst-case heap size of this claims type overflows `usize`"),
+        None => {
+            panic!("claimguard: the worst-case heap size of this claims type overflows `usize`")
+        }
     }
 }
 
@@ -134,7 +138,23 @@ macro_rules! bounded_by_nature {
 }
 
 bounded_by_nature!(
-    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char, ()
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    bool,
+    char,
+    ()
 );
 
 /// A string type built from a `&str` once its length is known to fit.
@@ -349,7 +369,10 @@ const fn btree_bytes(items: usize, slot: usize) -> usize {
         return 0;
     }
     let nodes = add(items / 5, 2);
-    mul(nodes, add(mul(11, slot), add(mul(12, size_of::<usize>()), 32)))
+    mul(
+        nodes,
+        add(mul(11, slot), add(mul(12, size_of::<usize>()), 32)),
+    )
 }
 
 impl<T, Cap> Bounded<Cap> for Vec<T>
@@ -543,7 +566,10 @@ mod tests {
     #[test]
     fn string_cap_counts_utf8_bytes() {
         // "é" is two bytes: four of them are eight bytes.
-        assert_eq!(parse::<String, MaxLen<8>>(r#""éééé""#).ok().as_deref(), Some("éééé"));
+        assert_eq!(
+            parse::<String, MaxLen<8>>(r#""éééé""#).ok().as_deref(),
+            Some("éééé")
+        );
         assert!(parse::<String, MaxLen<7>>(r#""éééé""#).is_err());
         assert!(parse::<String, MaxLen<3>>(r#""abcd""#).is_err());
         assert!(parse::<Box<str>, MaxLen<4>>(r#""abcd""#).is_ok());
@@ -574,7 +600,9 @@ mod tests {
     fn maps_and_sets() {
         let map = parse::<BTreeMap<String, u32>, MaxItemsLen<2, 3>>(r#"{"a":1,"bcd":2}"#);
         assert_eq!(map.map(|m| m.len()).ok(), Some(2));
-        assert!(parse::<BTreeMap<String, u32>, MaxItemsLen<2, 3>>(r#"{"a":1,"b":2,"c":3}"#).is_err());
+        assert!(
+            parse::<BTreeMap<String, u32>, MaxItemsLen<2, 3>>(r#"{"a":1,"b":2,"c":3}"#).is_err()
+        );
         assert!(parse::<BTreeMap<String, u32>, MaxItemsLen<2, 3>>(r#"{"abcd":1}"#).is_err());
         assert!(parse::<HashMap<String, u32>, MaxItemsLen<2, 3>>(r#"{"a":1,"a":2}"#).is_err());
         assert!(parse::<HashSet<u8>, MaxItems<2>>("[1,2]").is_ok());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::decode::{self, Rules};
 use crate::key::{alg_bit, check_unique_kids};
-use crate::{Algorithm, Claims, Key, KeyError, Reason, Rejection, RegisteredClaim};
+use crate::{Algorithm, Claims, Key, KeyError, Reason, RegisteredClaim, Rejection};
 
 /// Verifies tokens for the claims type `T`: its keys, its validation
 /// settings (the struct's attributes, with start-up overrides) and its clock.
@@ -53,7 +53,10 @@ impl<T> fmt::Debug for Verifier<T> {
         let inner = &self.inner;
         f.debug_struct("Verifier")
             .field("claims", &core::any::type_name::<T>())
-            .field("keys", &inner.keys.iter().map(|k| &k.key).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &inner.keys.iter().map(|k| &k.key).collect::<Vec<_>>(),
+            )
             .field("algorithms", &inner.algorithms)
             .field("issuers", &inner.issuers)
             .field("audiences", &inner.audiences)

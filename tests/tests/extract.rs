@@ -37,7 +37,12 @@ fn user_app(clock: &ManualClock) -> Router {
         .route(
             "/me",
             get(|user: User| async move {
-                format!("{}|{}|{}", user.sub, user.roles.join(","), user.email.unwrap_or_default())
+                format!(
+                    "{}|{}|{}",
+                    user.sub,
+                    user.roles.join(","),
+                    user.email.unwrap_or_default()
+                )
             }),
         )
         .route(
@@ -67,7 +72,12 @@ fn app() -> Router {
 
 #[tokio::test]
 async fn a_valid_token_is_accepted() {
-    let reply = bearer(&app(), "/me", &sign(J::HS256, &payload(r#","roles":["a","b"],"email":"a@b.c""#))).await;
+    let reply = bearer(
+        &app(),
+        "/me",
+        &sign(J::HS256, &payload(r#","roles":["a","b"],"email":"a@b.c""#)),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     assert_eq!(reply.body, "alice|a,b|a@b.c");
     let reply = bearer(&app(), "/me", &sign(J::HS256, &payload(""))).await;
@@ -77,18 +87,33 @@ async fn a_valid_token_is_accepted() {
 #[tokio::test]
 async fn no_credentials_get_a_bare_challenge() {
     call(&app(), "/me", &[]).await.assert_missing();
-    call(&app(), "/me", &[("authorization", b"Basic YWxpY2U6c2VjcmV0")]).await.assert_missing();
-    call(&app(), "/me", &[("authorization", b"")]).await.assert_missing();
+    call(
+        &app(),
+        "/me",
+        &[("authorization", b"Basic YWxpY2U6c2VjcmV0")],
+    )
+    .await
+    .assert_missing();
+    call(&app(), "/me", &[("authorization", b"")])
+        .await
+        .assert_missing();
 }
 
 #[tokio::test]
 async fn malformed_requests_are_400() {
     let token = sign(J::HS256, &payload(""));
     let value = format!("Bearer {token}");
-    let twice = [("authorization", value.as_bytes()), ("authorization", value.as_bytes())];
+    let twice = [
+        ("authorization", value.as_bytes()),
+        ("authorization", value.as_bytes()),
+    ];
     call(&app(), "/me", &twice).await.assert_invalid_request();
-    call(&app(), "/me", &[("authorization", b"Bearer")]).await.assert_invalid_request();
-    call(&app(), "/me", &[("authorization", b"Bearer \xc3\xa9")]).await.assert_invalid_request();
+    call(&app(), "/me", &[("authorization", b"Bearer")])
+        .await
+        .assert_invalid_request();
+    call(&app(), "/me", &[("authorization", b"Bearer \xc3\xa9")])
+        .await
+        .assert_invalid_request();
 }
 
 #[tokio::test]
@@ -111,7 +136,10 @@ async fn each_failure_class_has_its_reason() {
         ("a.b".into(), "the token is malformed"),
         (format!("{good}.x"), "the token is malformed"),
         (format!("{}x", &good), "the token's signature is invalid"),
-        (sign(J::HS384, &payload("")), "the token's algorithm is not accepted"),
+        (
+            sign(J::HS384, &payload("")),
+            "the token's algorithm is not accepted",
+        ),
         (
             format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(payload(""))),
             "the token is malformed",
@@ -125,15 +153,24 @@ async fn each_failure_class_has_its_reason() {
             "the token's header is not accepted",
         ),
         (
-            sign(J::HS256, &payload("").replace("https://issuer.example", "https://evil.example")),
+            sign(
+                J::HS256,
+                &payload("").replace("https://issuer.example", "https://evil.example"),
+            ),
             "the token's issuer is not accepted",
         ),
         (
-            sign(J::HS256, &payload("").replace(r#","iss":"https://issuer.example""#, "")),
+            sign(
+                J::HS256,
+                &payload("").replace(r#","iss":"https://issuer.example""#, ""),
+            ),
             "the token's issuer is not accepted",
         ),
         (
-            sign(J::HS256, &payload("").replace(r#""aud":"api""#, r#""aud":"other""#)),
+            sign(
+                J::HS256,
+                &payload("").replace(r#""aud":"api""#, r#""aud":"other""#),
+            ),
             "the token's audience is not accepted",
         ),
         (
@@ -145,11 +182,17 @@ async fn each_failure_class_has_its_reason() {
             "the token is not valid yet",
         ),
         (
-            sign(J::HS256, &payload(&format!(r#","roles":[{}]"#, vec![r#""r""#; 9].join(",")))),
+            sign(
+                J::HS256,
+                &payload(&format!(r#","roles":[{}]"#, [r#""r""#; 9].join(","))),
+            ),
             "the token's claims are malformed or too large",
         ),
         (
-            sign(J::HS256, &format!(r#"{{"sub":"alice","iss":"https://issuer.example","aud":"api"}}"#)),
+            sign(
+                J::HS256,
+                r#"{"sub":"alice","iss":"https://issuer.example","aud":"api"}"#,
+            ),
             "the token lacks a required claim",
         ),
     ];
@@ -168,7 +211,9 @@ async fn exp_is_refused_at_now_exactly() {
     clock.set(NOW + 59);
     assert_eq!(bearer(&app, "/me", &token).await.status, StatusCode::OK);
     clock.set(NOW + 60);
-    bearer(&app, "/me", &token).await.assert_invalid_token("the token has expired");
+    bearer(&app, "/me", &token)
+        .await
+        .assert_invalid_token("the token has expired");
 }
 
 #[tokio::test]
@@ -176,17 +221,31 @@ async fn caps_at_the_boundary_count_bytes() {
     // "é" is two bytes: 32 of them are exactly 64 bytes.
     let at = "é".repeat(32);
     let over = format!("{at}a");
-    let ok = bearer(&app(), "/me", &sign(J::HS256, &payload("").replace("alice", &at))).await;
+    let ok = bearer(
+        &app(),
+        "/me",
+        &sign(J::HS256, &payload("").replace("alice", &at)),
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK, "{ok:?}");
-    bearer(&app(), "/me", &sign(J::HS256, &payload("").replace("alice", &over)))
-        .await
-        .assert_invalid_token("the token's claims are malformed or too large");
+    bearer(
+        &app(),
+        "/me",
+        &sign(J::HS256, &payload("").replace("alice", &over)),
+    )
+    .await
+    .assert_invalid_token("the token's claims are malformed or too large");
 
     let roles = |n: usize, len: usize| {
         let role = format!("\"{}\"", "r".repeat(len));
         format!(r#","roles":[{}]"#, vec![role; n].join(","))
     };
-    assert_eq!(bearer(&app(), "/me", &sign(J::HS256, &payload(&roles(8, 32)))).await.status, StatusCode::OK);
+    assert_eq!(
+        bearer(&app(), "/me", &sign(J::HS256, &payload(&roles(8, 32))))
+            .await
+            .status,
+        StatusCode::OK
+    );
     bearer(&app(), "/me", &sign(J::HS256, &payload(&roles(9, 32))))
         .await
         .assert_invalid_token("the token's claims are malformed or too large");
@@ -215,7 +274,15 @@ async fn duplicate_members_and_non_object_payloads_are_refused() {
 #[tokio::test]
 async fn unknown_members_are_skipped() {
     let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
-    let reply = bearer(&app(), "/me", &sign(J::HS256, &payload(&format!(r#","x":{{"y":[1,2,"z"]}},"deep":{deep}"#)))).await;
+    let reply = bearer(
+        &app(),
+        "/me",
+        &sign(
+            J::HS256,
+            &payload(&format!(r#","x":{{"y":[1,2,"z"]}},"deep":{deep}"#)),
+        ),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
 }
 
@@ -231,8 +298,15 @@ async fn a_huge_token_is_refused_by_the_size_gate() {
 async fn option_and_result_extractors() {
     let app = app();
     assert_eq!(call(&app, "/maybe", &[]).await.body, "null");
-    assert_eq!(bearer(&app, "/maybe", &sign(J::HS256, &payload(""))).await.body, "alice");
-    bearer(&app, "/maybe", "garbage").await.assert_invalid_token("the token is malformed");
+    assert_eq!(
+        bearer(&app, "/maybe", &sign(J::HS256, &payload("")))
+            .await
+            .body,
+        "alice"
+    );
+    bearer(&app, "/maybe", "garbage")
+        .await
+        .assert_invalid_token("the token is malformed");
     let handled = bearer(&app, "/result", "garbage").await;
     assert_eq!(handled.status, StatusCode::OK);
     assert_eq!(handled.body, "handled: the token is malformed");
@@ -324,7 +398,11 @@ async fn every_algorithm_verifies_with_pem_and_der_keys() {
             assert_eq!(reply.body, "ok");
             // The same token with one signature byte changed is refused.
             let (head, sig) = token.rsplit_once('.').unwrap_or_default();
-            let flipped = if sig.starts_with('A') { sig.replacen('A', "B", 1) } else { format!("A{}", &sig[1..]) };
+            let flipped = if sig.starts_with('A') {
+                sig.replacen('A', "B", 1)
+            } else {
+                format!("A{}", &sig[1..])
+            };
             bearer(&app, "/", &format!("{head}.{flipped}"))
                 .await
                 .assert_invalid_token("the token's signature is invalid");
@@ -341,11 +419,23 @@ async fn a_jwk_set_selects_keys_by_kid() {
         let reply = bearer(&app, "/", &token).await;
         assert_eq!(reply.status, StatusCode::OK, "{alg:?}: {reply:?}");
     }
-    let unknown = sign_raw(J::ES256, r#"{"alg":"ES256","kid":"nope"}"#, r#"{"sub":"ok","exp":1800000000}"#);
-    bearer(&app, "/", &unknown).await.assert_invalid_token("the token's key is not known");
+    let unknown = sign_raw(
+        J::ES256,
+        r#"{"alg":"ES256","kid":"nope"}"#,
+        r#"{"sub":"ok","exp":1800000000}"#,
+    );
+    bearer(&app, "/", &unknown)
+        .await
+        .assert_invalid_token("the token's key is not known");
     // The kid names a key of another family than the algorithm.
-    let crossed = sign_raw(J::ES256, r#"{"alg":"ES256","kid":"rsa"}"#, r#"{"sub":"ok","exp":1800000000}"#);
-    bearer(&app, "/", &crossed).await.assert_invalid_token("the token's key is not known");
+    let crossed = sign_raw(
+        J::ES256,
+        r#"{"alg":"ES256","kid":"rsa"}"#,
+        r#"{"sub":"ok","exp":1800000000}"#,
+    );
+    bearer(&app, "/", &crossed)
+        .await
+        .assert_invalid_token("the token's key is not known");
     // Without a kid, only an algorithm that exactly one key fits is accepted.
     let bare = sign(J::ES256, r#"{"sub":"ok","exp":1800000000}"#);
     assert_eq!(bearer(&app, "/", &bare).await.status, StatusCode::OK);
@@ -361,17 +451,32 @@ fn weak_and_wrong_keys_are_refused_at_start_up() {
         Key::rsa_pem(fixture("rsa1024.pub.pem")).err(),
         Some(KeyError::RsaTooSmall { bits: 1024 })
     );
-    assert!(matches!(Key::ec_pem(fixture("p521.pub.pem")), Err(KeyError::Unsupported(_) | KeyError::Malformed(_))));
+    assert!(matches!(
+        Key::ec_pem(fixture("p521.pub.pem")),
+        Err(KeyError::Unsupported(_) | KeyError::Malformed(_))
+    ));
     assert!(Key::ec_pem(fixture("rsa.pub.pem")).is_err());
     assert!(Key::rsa_der(fixture("p256.pub.der")).is_err());
     assert!(Key::ed25519_der(fixture("p256.pub.der")).is_err());
     // A P-256 key for a claims type that only pins HS256.
     let ec = Key::ec_pem(fixture("p256.pub.pem")).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(Verifier::<User>::new(ec), Err(KeyError::WrongFamily { .. })));
-    assert_eq!(Verifier::<User>::builder().build().err(), Some(KeyError::NoKeys));
-    let a = Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")).with_kid("k");
+    assert!(matches!(
+        Verifier::<User>::new(ec),
+        Err(KeyError::WrongFamily { .. })
+    ));
     assert_eq!(
-        Verifier::<User>::builder().key(a.clone()).key(a).build().err(),
+        Verifier::<User>::builder().build().err(),
+        Some(KeyError::NoKeys)
+    );
+    let a = Key::hmac(SECRET)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_kid("k");
+    assert_eq!(
+        Verifier::<User>::builder()
+            .key(a.clone())
+            .key(a)
+            .build()
+            .err(),
         Some(KeyError::DuplicateKid)
     );
 }
@@ -384,7 +489,10 @@ fn debug_output_never_shows_secrets_or_tokens() {
     assert!(!debug.contains("0123456789abcdef"), "{debug}");
     let token = sign(J::HS256, &payload(""));
     let rejection = verifier.verify(&format!("{token}x")).err();
-    let debug = format!("{rejection:?} {}", rejection.map(|r| r.to_string()).unwrap_or_default());
+    let debug = format!(
+        "{rejection:?} {}",
+        rejection.map(|r| r.to_string()).unwrap_or_default()
+    );
     for part in token.split('.') {
         assert!(!debug.contains(part), "{debug}");
     }

@@ -81,7 +81,10 @@ fn app() -> Router {
 }
 
 fn token() -> String {
-    sign(J::HS256, &format!(r#"{{"sub":"carol","exp":{}}}"#, NOW + 10))
+    sign(
+        J::HS256,
+        &format!(r#"{{"sub":"carol","exp":{}}}"#, NOW + 10),
+    )
 }
 
 #[tokio::test]
@@ -89,11 +92,16 @@ async fn cookie_source() {
     let app = app();
     let cookie = format!("theme=dark; session={}", token());
     let reply = call(&app, "/cookie", &[("cookie", cookie.as_bytes())]).await;
-    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "carol"));
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "carol")
+    );
     // A bearer header is not where this type looks.
     bearer(&app, "/cookie", &token()).await.assert_missing();
     let twice = format!("session={0}; session={0}", token());
-    call(&app, "/cookie", &[("cookie", twice.as_bytes())]).await.assert_invalid_request();
+    call(&app, "/cookie", &[("cookie", twice.as_bytes())])
+        .await
+        .assert_invalid_request();
     call(&app, "/cookie", &[("cookie", b"session=garbage")])
         .await
         .assert_invalid_token("the token is malformed");
@@ -103,7 +111,10 @@ async fn cookie_source() {
 async fn header_source_with_a_custom_rejection() {
     let app = app();
     let reply = call(&app, "/header", &[("x-api-token", token().as_bytes())]).await;
-    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "carol"));
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "carol")
+    );
     let reply = call(&app, "/header", &[]).await;
     assert_eq!(reply.status, StatusCode::IM_A_TEAPOT);
     assert_eq!(reply.body, "teapot: a bearer token is required");
@@ -157,10 +168,14 @@ mod shadowed {
 fn nested_types_and_enums_parse_bounded() {
     use claimguard::Bounded;
     use shadowed::{Org, Role, Shadowed};
-    let value: Shadowed =
-        serde_json::from_str(r#"{"sub":"x","roles":["admin","Reader"],"org":{"id":1,"name":"acme"},"n":3}"#)
-            .unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(value.roles.as_slice(), [Role::Admin, Role::Reader]));
+    let value: Shadowed = serde_json::from_str(
+        r#"{"sub":"x","roles":["admin","Reader"],"org":{"id":1,"name":"acme"},"n":3}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        value.roles.as_slice(),
+        [Role::Admin, Role::Reader]
+    ));
     assert_eq!(value.org.map(|o| o.name).as_deref(), Some("acme"));
     assert_eq!(value.count, 3);
     for bad in [

@@ -72,7 +72,10 @@ impl Reply {
         assert_eq!(self.status, StatusCode::UNAUTHORIZED, "{self:?}");
         assert_eq!(
             self.challenge.as_deref(),
-            Some(format!("Bearer error=\"invalid_token\", error_description=\"{description}\"").as_str()),
+            Some(
+                format!("Bearer error=\"invalid_token\", error_description=\"{description}\"")
+                    .as_str()
+            ),
             "{self:?}"
         );
         assert_eq!(
@@ -98,7 +101,9 @@ impl Reply {
         assert_eq!(self.status, StatusCode::BAD_REQUEST, "{self:?}");
         assert_eq!(
             self.challenge.as_deref(),
-            Some("Bearer error=\"invalid_request\", error_description=\"the request's credentials are malformed\""),
+            Some(
+                "Bearer error=\"invalid_request\", error_description=\"the request's credentials are malformed\""
+            ),
             "{self:?}"
         );
     }
@@ -122,7 +127,9 @@ pub async fn call(app: &Router, uri: &str, headers: &[(&str, &[u8])]) -> Reply {
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request.body(Body::empty()).unwrap_or_else(|e| panic!("{e}"));
+    let request = request
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"));
     let response = app
         .clone()
         .oneshot(request)
