@@ -32,8 +32,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(secret) => (secret, false),
         Err(_) => (random_secret(), true),
     };
-    let app = quickstart::app(secret.as_bytes())
-        .map_err(|e| format!("JWT_SECRET is not usable: {e}"))?;
+    let app =
+        quickstart::app(secret.as_bytes()).map_err(|e| format!("JWT_SECRET is not usable: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("claimguard quickstart listening on http://{addr}");
     if generated {

@@ -14,7 +14,11 @@ async fn get(path: &str, token: Option<&str>) -> (StatusCode, String) {
         request = request.header("authorization", format!("Bearer {token}"));
     }
     let response = app
-        .oneshot(request.body(Body::empty()).unwrap_or_else(|e| panic!("{e}")))
+        .oneshot(
+            request
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
         .await
         .unwrap_or_else(|e| match e {});
     let status = response.status();
@@ -33,10 +37,22 @@ async fn routes() {
     assert_eq!(json["sub"], "alice");
     assert_eq!(json["roles"], serde_json::json!(["reader"]));
     assert_eq!(get("/me", None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(get("/maybe", None).await, (StatusCode::OK, "null".to_owned()));
-    assert_eq!(get("/maybe", Some(&token)).await, (StatusCode::OK, "\"alice\"".to_owned()));
-    assert_eq!(get("/maybe", Some("x.y.z")).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(get("/health", None).await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        get("/maybe", None).await,
+        (StatusCode::OK, "null".to_owned())
+    );
+    assert_eq!(
+        get("/maybe", Some(&token)).await,
+        (StatusCode::OK, "\"alice\"".to_owned())
+    );
+    assert_eq!(
+        get("/maybe", Some("x.y.z")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get("/health", None).await,
+        (StatusCode::OK, "ok".to_owned())
+    );
     let other = quickstart::mint(b"another-secret-another-secret-another", "eve", 600)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(get("/me", Some(&other)).await.0, StatusCode::UNAUTHORIZED);

@@ -1,7 +1,7 @@
 //! Where "now" comes from, so that tests can sit exactly on a boundary.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time, in whole seconds since the Unix epoch.

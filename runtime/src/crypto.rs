@@ -38,7 +38,8 @@ pub(crate) fn verify(
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| Reason::Malformed)?;
-    let verifier = (PROVIDER.verifier_factory)(&alg.to_jwt(), key).map_err(|_| Reason::Signature)?;
+    let verifier =
+        (PROVIDER.verifier_factory)(&alg.to_jwt(), key).map_err(|_| Reason::Signature)?;
     verifier
         .verify(message, &signature)
         .map_err(|_| Reason::Signature)

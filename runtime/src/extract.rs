@@ -23,4 +23,3 @@ where
 {
     optional(parts, state)?.ok_or(Rejection::new(Reason::Missing))
 }
-

@@ -218,7 +218,10 @@ mod tests {
             assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
             let challenge = rejection.challenge();
             let challenge = challenge.to_str().unwrap_or_default();
-            assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
+            assert!(
+                challenge.starts_with("Bearer error=\"invalid_token\""),
+                "{challenge}"
+            );
             let body: serde_json::Value =
                 serde_json::from_str(&rejection.body()).unwrap_or_default();
             assert_eq!(body["error"], "invalid_token");
@@ -230,6 +233,12 @@ mod tests {
     fn invalid_request_is_a_400() {
         let rejection = Rejection::new(Reason::InvalidRequest);
         assert_eq!(rejection.status(), StatusCode::BAD_REQUEST);
-        assert!(rejection.challenge().to_str().unwrap_or_default().contains("invalid_request"));
+        assert!(
+            rejection
+                .challenge()
+                .to_str()
+                .unwrap_or_default()
+                .contains("invalid_request")
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! Finding the token in the request.
 
+use http::HeaderValue;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::request::Parts;
-use http::HeaderValue;
 
 use crate::{Reason, Source};
 
@@ -27,7 +27,10 @@ pub(crate) fn token(parts: &Parts, source: Source) -> Result<Option<&str>, Reaso
 /// A header value as text: visible ASCII, spaces and tabs only, trimmed.
 fn text(value: &HeaderValue) -> Result<&str, Reason> {
     let bytes = value.as_bytes();
-    if !bytes.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+    if !bytes
+        .iter()
+        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
         return Err(Reason::InvalidRequest);
     }
     let text = core::str::from_utf8(bytes).map_err(|_| Reason::InvalidRequest)?;
@@ -101,7 +104,10 @@ mod tests {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        builder.body(()).map(|r| r.into_parts().0).unwrap_or_else(|e| panic!("{e}"))
+        builder
+            .body(())
+            .map(|r| r.into_parts().0)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn bearer_of(headers: &[(&str, &[u8])]) -> Result<Option<String>, Reason> {
@@ -111,17 +117,38 @@ mod tests {
     #[test]
     fn bearer_scheme_and_spacing() {
         assert_eq!(bearer_of(&[]), Ok(None));
-        assert_eq!(bearer_of(&[("authorization", b"Bearer abc")]), Ok(Some("abc".into())));
-        assert_eq!(bearer_of(&[("authorization", b"bEaReR   abc")]), Ok(Some("abc".into())));
-        assert_eq!(bearer_of(&[("authorization", b"Bearer\tabc")]), Ok(Some("abc".into())));
+        assert_eq!(
+            bearer_of(&[("authorization", b"Bearer abc")]),
+            Ok(Some("abc".into()))
+        );
+        assert_eq!(
+            bearer_of(&[("authorization", b"bEaReR   abc")]),
+            Ok(Some("abc".into()))
+        );
+        assert_eq!(
+            bearer_of(&[("authorization", b"Bearer\tabc")]),
+            Ok(Some("abc".into()))
+        );
         assert_eq!(bearer_of(&[("authorization", b"Basic YTpi")]), Ok(None));
         assert_eq!(bearer_of(&[("authorization", b"")]), Ok(None));
-        assert_eq!(bearer_of(&[("authorization", b"Bearer")]), Err(Reason::InvalidRequest));
-        assert_eq!(bearer_of(&[("authorization", b"Bearer   ")]), Err(Reason::InvalidRequest));
-        assert_eq!(bearer_of(&[("authorization", b"Bearerabc")]), Ok(None));
-        assert_eq!(bearer_of(&[("authorization", b"Bearer \xff")]), Err(Reason::InvalidRequest));
         assert_eq!(
-            bearer_of(&[("authorization", b"Bearer a"), ("authorization", b"Bearer b")]),
+            bearer_of(&[("authorization", b"Bearer")]),
+            Err(Reason::InvalidRequest)
+        );
+        assert_eq!(
+            bearer_of(&[("authorization", b"Bearer   ")]),
+            Err(Reason::InvalidRequest)
+        );
+        assert_eq!(bearer_of(&[("authorization", b"Bearerabc")]), Ok(None));
+        assert_eq!(
+            bearer_of(&[("authorization", b"Bearer \xff")]),
+            Err(Reason::InvalidRequest)
+        );
+        assert_eq!(
+            bearer_of(&[
+                ("authorization", b"Bearer a"),
+                ("authorization", b"Bearer b")
+            ]),
             Err(Reason::InvalidRequest)
         );
     }
@@ -133,12 +160,18 @@ mod tests {
         let p = parts(&[("cookie", b"session=\"tok\"")]);
         assert_eq!(token(&p, Source::Cookie("session")), Ok(Some("tok")));
         let p = parts(&[("cookie", b"session=a"), ("cookie", b"session=b")]);
-        assert_eq!(token(&p, Source::Cookie("session")), Err(Reason::InvalidRequest));
+        assert_eq!(
+            token(&p, Source::Cookie("session")),
+            Err(Reason::InvalidRequest)
+        );
         let p = parts(&[("cookie", b"other=a"), ("authorization", b"Bearer x")]);
         assert_eq!(token(&p, Source::Cookie("session")), Ok(None));
         let p = parts(&[("x-token", b" tok ")]);
         assert_eq!(token(&p, Source::Header("X-Token")), Ok(Some("tok")));
         let p = parts(&[("x-token", b"a"), ("x-token", b"b")]);
-        assert_eq!(token(&p, Source::Header("x-token")), Err(Reason::InvalidRequest));
+        assert_eq!(
+            token(&p, Source::Header("x-token")),
+            Err(Reason::InvalidRequest)
+        );
     }
 }
