@@ -83,7 +83,10 @@ fn only_crate_key(cx: &Ctxt, input: &Input<'_>) {
 
 fn claims_config(cx: &Ctxt, input: &Input<'_>) {
     let attrs = &input.attrs;
+    let written = attrs.written.iter().any(|w| w.value == symbol::ALGORITHMS);
     match &attrs.algorithms {
+        // A value that did not parse was reported where it was written.
+        None if written => {}
         None => cx.error_spanned_by(
             &input.original.ident,
             "`#[derive(Claims)]` needs the algorithms it accepts: add `#[claims(algorithms = [HS256])]` (or `[RS256]`, `[ES256]`, ...)",
@@ -123,11 +126,23 @@ fn claims_config(cx: &Ctxt, input: &Input<'_>) {
             }
         }
     }
-    if let Some(max) = attrs.max_token_bytes.as_ref().filter(|max| max.value == 0) {
-        cx.syn_error(syn::Error::new(
-            max.span,
-            "`max_token_bytes = 0` refuses every token; the default is 8192",
-        ));
+    if let Some(max) = &attrs.max_token_bytes {
+        let least = min_token_bytes(attrs);
+        if max.value == 0 {
+            cx.syn_error(syn::Error::new(
+                max.span,
+                "`max_token_bytes = 0` refuses every token; the default is 8192",
+            ));
+        } else if least.is_some_and(|least| max.value < least) {
+            cx.syn_error(syn::Error::new(
+                max.span,
+                format!(
+                    "`max_token_bytes = {}` is smaller than the shortest token this struct can accept ({} bytes); raise it, or leave the default of 8192",
+                    max.value,
+                    least.unwrap_or_default()
+                ),
+            ));
+        }
     }
     if let Some(typ) = attrs.typ.as_ref().filter(|typ| typ.value().is_empty()) {
         cx.error_spanned_by(typ, "`typ` cannot be an empty string");
@@ -158,6 +173,53 @@ fn claims_config(cx: &Ctxt, input: &Input<'_>) {
             );
         }
     }
+}
+
+/// The length of the shortest token the configuration could accept: the
+/// shortest header naming a pinned algorithm, a payload holding only what
+/// the configuration requires (`exp`, the issuer, the audience, `required`),
+/// and the shortest signature of a pinned algorithm. `None` when an
+/// algorithm name is invalid (that is reported on its own).
+fn min_token_bytes(attrs: &crate::attr::Container) -> Option<usize> {
+    let b64 = |bytes: usize| (bytes * 4).div_ceil(3);
+    let names = &attrs.algorithms.as_ref()?.value;
+    let signature = names
+        .iter()
+        .map(|name| {
+            Some(match name.value.as_str() {
+                "HS256" => 32,
+                "HS384" => 48,
+                "HS512" | "ES256" | "EdDSA" => 64,
+                "ES384" => 96,
+                // The smallest RSA key accepted has 2048 bits.
+                "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => 256,
+                _ => return None,
+            })
+        })
+        .collect::<Option<Vec<usize>>>()?
+        .into_iter()
+        .min()?;
+    // {"alg":"HS256"}
+    let header = names.iter().map(|n| 10 + n.value.len()).min()?;
+    // {"exp":0}, then ,"name":value for each claim the configuration requires.
+    let mut payload = 9;
+    let shortest = |list: &Option<crate::attr::Spanned<Vec<syn::LitStr>>>| {
+        list.as_ref()
+            .and_then(|l| l.value.iter().map(|s| s.value().len()).min())
+    };
+    if let Some(iss) = shortest(&attrs.issuers) {
+        payload += 9 + iss;
+    }
+    if let Some(aud) = shortest(&attrs.audiences) {
+        payload += 9 + aud;
+    }
+    for claim in attrs.required.iter().flatten() {
+        let name = claim.to_string();
+        if name != "exp" && name != "iss" && name != "aud" {
+            payload += 7;
+        }
+    }
+    Some(b64(header) + 1 + b64(payload) + 1 + b64(signature))
 }
 
 fn is_token(name: &str) -> bool {
@@ -278,6 +340,22 @@ mod tests {
             }
         );
         assert!(errors(&nested, Kind::Bounded)[0].contains("belongs on a `#[derive(Claims)]`"));
+    }
+
+    #[test]
+    fn max_token_bytes_below_the_shortest_token() {
+        let input: DeriveInput = parse_quote! {
+            #[claims(algorithms = [HS256], max_token_bytes = 76)]
+            struct U { exp: u64 }
+        };
+        let found = errors(&input, Kind::Claims);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("shortest token this struct can accept (77 bytes)"), "{}", found[0]);
+        let input: DeriveInput = parse_quote! {
+            #[claims(algorithms = [HS256], max_token_bytes = 77)]
+            struct U { exp: u64 }
+        };
+        assert_eq!(errors(&input, Kind::Claims), Vec::<String>::new());
     }
 
     #[test]

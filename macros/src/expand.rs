@@ -29,21 +29,39 @@ pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
     }
     match (cx.finish(), model) {
         (None, Some(model)) => expand(&model, kind),
-        (Some(errors), _) => fallback::stubs(input, kind, &errors),
+        (Some(errors), model) => {
+            let krate = model.as_ref().map(crate_path);
+            fallback::stubs(input, kind, &errors, krate)
+        }
         // `from_ast` returns `None` only after reporting an error.
         (None, None) => TokenStream::new(),
     }
 }
 
-fn crate_path(input: &Input<'_>) -> TokenStream {
+/// The name generated code knows the runtime crate by.
+pub fn root() -> TokenStream {
+    quote!(__claimguard_root)
+}
+
+/// Binds the runtime crate and its private module to local names, spanned
+/// at a `crate = path` so that a wrong path is reported there, once: uses of
+/// a failed import report nothing more.
+pub fn crate_path(input: &Input<'_>) -> TokenStream {
     match &input.attrs.crate_path {
-        Some(path) => quote!(#path),
-        None => quote!(::claimguard),
+        Some(path) => quote_spanned! {path.span()=>
+            use #path as __claimguard_root;
+            use __claimguard_root::__private as __claimguard;
+        },
+        None => quote! {
+            use ::claimguard as __claimguard_root;
+            use __claimguard_root::__private as __claimguard;
+        },
     }
 }
 
 fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
-    let krate = crate_path(input);
+    let imports = crate_path(input);
+    let krate = root();
     let ident = &input.original.ident;
     let body = match &input.data {
         Data::Struct(fields) => {
@@ -61,7 +79,7 @@ fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all, clippy::pedantic)]
         const _: () = {
-            use #krate::__private as __claimguard;
+            #imports
             #body
         };
     }
@@ -117,6 +135,13 @@ fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
         quote!(#name: #value)
     });
     let types = fields.iter().map(|f| f.ty);
+    // Checked first, in the same words as the heap bound, so that an
+    // unbounded field is reported once.
+    let checks = fields.iter().map(|field| {
+        let ty = field.ty;
+        let cap = cap_type(field);
+        quote_spanned!(ty.span()=> let _ = __claimguard::field_bound::<#ty, #cap>();)
+    });
     let expecting = format!("the claims of `{ident}`");
     quote! {
         #[automatically_derived]
@@ -162,6 +187,7 @@ fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
                     where
                         __A: __claimguard::serde::de::MapAccess<'de>,
                     {
+                        #(#checks)*
                         #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
                         while let ::core::option::Option::Some(__member) =
                             __claimguard::serde::de::MapAccess::next_key::<__ClaimguardMember>(&mut __map)?
@@ -186,7 +212,7 @@ fn struct_bounded(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
     let bounds = fields.iter().map(|field| {
         let ty = field.ty;
         let cap = cap_type(field);
-        quote_spanned!(ty.span()=> <#ty as __claimguard::Bounded<#cap>>::MAX_HEAP)
+        quote_spanned!(ty.span()=> __claimguard::field_bound::<#ty, #cap>())
     });
     quote! {
         #[automatically_derived]
@@ -308,33 +334,36 @@ fn config(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
 fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
     let ident = &input.original.ident;
     let config = config(input, krate);
-    let rejection = match &input.attrs.rejection {
-        Some(ty) => quote!(#ty),
-        None => quote!(#krate::Rejection),
+    let (rejection, convert) = match &input.attrs.rejection {
+        // The user's own span, so that a type lacking `IntoResponse` or
+        // `From<Rejection>` is underlined where it was named.
+        Some(ty) => (
+            quote!(#ty),
+            quote_spanned!(ty.span()=> <#ty as ::core::convert::From<#krate::Rejection>>::from),
+        ),
+        None => (quote!(#krate::Rejection), quote!(::core::convert::identity)),
     };
-    let rejection_check = input.attrs.rejection.as_ref().map(|ty| {
-        quote_spanned! {ty.span()=>
-            const _: () = __claimguard::assert_rejection::<#ty>();
-        }
-    });
-    let extractors = extractor_impls(ident, krate, &rejection);
+    let extractors = extractor_impls(ident, krate, &rejection, &convert);
     quote! {
         #[automatically_derived]
         impl #krate::Claims for #ident {
             const CONFIG: #krate::Config = #config;
         }
-        #rejection_check
         #extractors
     }
 }
 
 /// `FromRequestParts` and `OptionalFromRequestParts`, each one call into the runtime.
-pub fn extractor_impls(ident: &Ident, krate: &TokenStream, rejection: &TokenStream) -> TokenStream {
+pub fn extractor_impls(
+    ident: &Ident,
+    krate: &TokenStream,
+    rejection: &TokenStream,
+    convert: &TokenStream,
+) -> TokenStream {
     let call = |function: TokenStream| {
         quote! {
             ::core::future::ready(
-                __claimguard::#function::<Self, __S>(__parts, __state)
-                    .map_err(::core::convert::From::from),
+                __claimguard::#function::<Self, __S>(__parts, __state).map_err(#convert),
             )
         }
     };

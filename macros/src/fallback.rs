@@ -6,16 +6,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use crate::expand::{Kind, extractor_shell};
+use crate::expand::{Kind, extractor_shell, root};
 
-pub fn stubs(input: &DeriveInput, kind: Kind, errors: &syn::Error) -> TokenStream {
+pub fn stubs(
+    input: &DeriveInput,
+    kind: Kind,
+    errors: &syn::Error,
+    imports: Option<TokenStream>,
+) -> TokenStream {
     let errors = errors.to_compile_error();
     // A stub for a generic type would only add errors of its own.
     if !input.generics.params.is_empty() {
         return errors;
     }
     let ident = &input.ident;
-    let krate = quote!(::claimguard);
+    let krate = root();
+    let imports = imports.unwrap_or_else(|| {
+        quote! {
+            use ::claimguard as __claimguard_root;
+            use __claimguard_root::__private as __claimguard;
+        }
+    });
     let deserialize = quote! {
         #[automatically_derived]
         impl<'de> __claimguard::serde::Deserialize<'de> for #ident {
@@ -63,7 +74,7 @@ pub fn stubs(input: &DeriveInput, kind: Kind, errors: &syn::Error) -> TokenStrea
         #[doc(hidden)]
         #[allow(unused_qualifications, clippy::all, clippy::pedantic)]
         const _: () = {
-            use #krate::__private as __claimguard;
+            #imports
             #deserialize
             #claims
         };

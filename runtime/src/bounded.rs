@@ -251,6 +251,11 @@ impl<T: Bounded<Cap>, Cap> Bounded<Cap> for Option<T> {
 }
 
 /// The caps that apply to a collection: how many items, and the cap on each.
+#[diagnostic::on_unimplemented(
+    message = "a list, set or map needs a cap on its number of items",
+    label = "add `#[claims(max_items = N)]` to this field",
+    note = "with string items or keys, add `max_len = N` too: `#[claims(max_items = N, max_len = N)]`"
+)]
 pub trait ItemCaps {
     /// The cap on each item (or map key).
     type Item;

@@ -307,11 +307,10 @@ pub mod __private {
         slot.unwrap_or_default()
     }
 
-    /// Proves at compile time that a custom rejection converts from ours.
-    pub const fn assert_rejection<R>()
-    where
-        R: From<crate::Rejection> + axum_core::response::IntoResponse,
-    {
+    /// A field's heap bound; also the one place a field's type is checked
+    /// against its cap, so that an unbounded field is reported once.
+    pub const fn field_bound<T: Bounded<Cap>, Cap>() -> usize {
+        T::MAX_HEAP
     }
 
     /// What stub impls return, when the derive reported errors.

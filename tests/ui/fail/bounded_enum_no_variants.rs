@@ -1,0 +1,4 @@
+#[derive(claimguard::Bounded)]
+enum Role {}
+
+fn main() {}

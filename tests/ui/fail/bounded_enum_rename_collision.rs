@@ -1,0 +1,8 @@
+#[derive(claimguard::Bounded)]
+enum Role {
+    #[claims(rename = "Admin")]
+    Root,
+    Admin,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(claimguard::Bounded)]
+enum Role {
+    Admin,
+    Custom(u8),
+}
+
+fn main() {}

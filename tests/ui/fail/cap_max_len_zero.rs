@@ -1,0 +1,10 @@
+use claimguard::Claims;
+
+#[derive(Claims)]
+#[claims(algorithms = [HS256])]
+struct User {
+    #[claims(max_len = 0)]
+    sub: String,
+}
+
+fn main() {}

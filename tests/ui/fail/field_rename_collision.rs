@@ -1,0 +1,11 @@
+use claimguard::Claims;
+
+#[derive(Claims)]
+#[claims(algorithms = [HS256])]
+struct User {
+    sub: u64,
+    #[claims(rename = "sub")]
+    subject: u64,
+}
+
+fn main() {}

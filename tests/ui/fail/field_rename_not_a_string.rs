@@ -1,0 +1,10 @@
+use claimguard::Claims;
+
+#[derive(Claims)]
+#[claims(algorithms = [HS256])]
+struct User {
+    #[claims(rename = sub)]
+    subject: u64,
+}
+
+fn main() {}

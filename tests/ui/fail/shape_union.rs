@@ -1,0 +1,10 @@
+use claimguard::Claims;
+
+#[derive(Claims)]
+#[claims(algorithms = [HS256])]
+union User {
+    a: u64,
+    b: f64,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use claimguard::Claims;
+
+#[derive(Claims)]
+#[claims(algorithms = [HS256])]
+struct User;
+
+fn main() {}
