@@ -2,6 +2,8 @@
 //! through `claimguard`, which re-exports them; this crate's items are not
 //! meant to be named directly.
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod attr;
 mod check;

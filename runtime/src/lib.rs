@@ -231,6 +231,7 @@
 //! features never panics on its first request the way jsonwebtoken's own
 //! process-wide default does.
 
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
