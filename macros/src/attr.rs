@@ -26,6 +26,14 @@ pub enum Source {
     Header(LitStr),
 }
 
+/// `cache(capacity = N, ttl = S)`.
+pub struct Cache {
+    pub capacity: Option<Spanned<usize>>,
+    pub ttl: Option<Spanned<u64>>,
+    /// The `cache` keyword, where a missing `Clone` is reported.
+    pub span: Span,
+}
+
 #[derive(Default)]
 pub struct Container {
     pub algorithms: Option<Spanned<Vec<AlgorithmName>>>,
@@ -38,6 +46,7 @@ pub struct Container {
     pub typ: Option<LitStr>,
     pub rejection: Option<Type>,
     pub crate_path: Option<Path>,
+    pub cache: Option<Cache>,
     /// Every key that was written, for the derive that accepts fewer keys.
     pub written: Vec<Spanned<&'static str>>,
 }
@@ -218,6 +227,34 @@ fn parse_required(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Ident>> {
         .collect()
 }
 
+/// `cache(capacity = N, ttl = S)`.
+fn parse_cache(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Cache> {
+    let mut cache = Cache {
+        capacity: None,
+        ttl: None,
+        span: meta.path.span(),
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error("`cache` takes its settings in parentheses, as in `cache(capacity = 10_000, ttl = 300)`"));
+    }
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident(symbol::CAPACITY) {
+            // capacity = 10_000
+            let v = parse_usize(&inner, symbol::CAPACITY)?;
+            set_once(cx, &mut cache.capacity, v, &inner, symbol::CAPACITY);
+        } else if inner.path.is_ident(symbol::TTL) {
+            // ttl = 300
+            let v = parse_u64(&inner, symbol::TTL)?;
+            set_once(cx, &mut cache.ttl, v, &inner, symbol::TTL);
+        } else {
+            cx.syn_error(unknown(&inner, "`cache(...)`", symbol::CACHE_KEYS));
+            skip_value(&inner)?;
+        }
+        Ok(())
+    })?;
+    Ok(cache)
+}
+
 /// `source = bearer`, `source = cookie("name")`, `source = header("X-Name")`.
 fn parse_source(meta: &ParseNestedMeta<'_>) -> syn::Result<Spanned<Source>> {
     let expr: Expr = meta.value()?.parse()?;
@@ -321,6 +358,11 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                 symbol::REJECTION => {
                     let v: Type = meta.value()?.parse()?;
                     set_once(cx, &mut out.rejection, v, &meta, key);
+                }
+                // cache(capacity = 10_000, ttl = 300)
+                symbol::CACHE => {
+                    let v = parse_cache(cx, &meta)?;
+                    set_once(cx, &mut out.cache, v, &meta, key);
                 }
                 // crate = ::path::to::claimguard
                 _ => {

@@ -162,6 +162,30 @@ fn claims_config(cx: &Ctxt, input: &Input<'_>) {
             }
         }
     }
+    if let Some(cache) = &attrs.cache {
+        match &cache.capacity {
+            None => cx.syn_error(syn::Error::new(
+                cache.span,
+                "`cache` needs a capacity, as in `cache(capacity = 10_000, ttl = 300)`",
+            )),
+            Some(c) if c.value == 0 => cx.syn_error(syn::Error::new(
+                c.span,
+                "a cache of capacity 0 holds nothing; give a capacity of at least 1, or remove `cache`",
+            )),
+            Some(_) => {}
+        }
+        match &cache.ttl {
+            None => cx.syn_error(syn::Error::new(
+                cache.span,
+                "`cache` needs a time-to-live in seconds, as in `cache(capacity = 10_000, ttl = 300)`",
+            )),
+            Some(t) if t.value == 0 => cx.syn_error(syn::Error::new(
+                t.span,
+                "a cache whose entries live 0 seconds holds nothing; give a `ttl` of at least 1, or remove `cache`",
+            )),
+            Some(_) => {}
+        }
+    }
     for ident in attrs.required.iter().flatten() {
         let name = ident.to_string();
         if !symbol::REGISTERED_CLAIMS.iter().any(|(n, _)| *n == name) {
@@ -350,7 +374,11 @@ mod tests {
         };
         let found = errors(&input, Kind::Claims);
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("shortest token this struct can accept (77 bytes)"), "{}", found[0]);
+        assert!(
+            found[0].contains("shortest token this struct can accept (77 bytes)"),
+            "{}",
+            found[0]
+        );
         let input: DeriveInput = parse_quote! {
             #[claims(algorithms = [HS256], max_token_bytes = 77)]
             struct U { exp: u64 }

@@ -313,6 +313,14 @@ fn config(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
             .map(|(_, variant)| Ident::new(variant, ident.span()))?;
         Some(quote!(#krate::RegisteredClaim::#variant))
     });
+    let cache = match &attrs.cache {
+        Some(cache) => {
+            let capacity = cache.capacity.as_ref().map_or(0, |c| c.value);
+            let ttl = cache.ttl.as_ref().map_or(0, |t| t.value);
+            quote!(::core::option::Option::Some(#krate::CacheConfig { capacity: #capacity, ttl: #ttl }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let typ = match &attrs.typ {
         Some(typ) => quote!(::core::option::Option::Some(#typ)),
         None => quote!(::core::option::Option::None),
@@ -327,6 +335,7 @@ fn config(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
             source: #source,
             required: &[#(#required),*],
             typ: #typ,
+            cache: #cache,
         }
     }
 }
@@ -344,10 +353,19 @@ fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
         None => (quote!(#krate::Rejection), quote!(::core::convert::identity)),
     };
     let extractors = extractor_impls(ident, krate, &rejection, &convert);
+    // Spanned at `cache`, so that a claims type that is not `Clone` is told
+    // why it must be.
+    let clone = input.attrs.cache.as_ref().map(|cache| {
+        quote_spanned! {cache.span=>
+            const CLONE: ::core::option::Option<fn(&Self) -> Self> =
+                ::core::option::Option::Some(<Self as ::core::clone::Clone>::clone);
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #krate::Claims for #ident {
             const CONFIG: #krate::Config = #config;
+            #clone
         }
         #extractors
     }

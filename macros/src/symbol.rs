@@ -13,6 +13,12 @@ pub const REQUIRED: &str = "required";
 pub const TYP: &str = "typ";
 pub const REJECTION: &str = "rejection";
 pub const CRATE: &str = "crate";
+pub const CACHE: &str = "cache";
+
+// Keys inside `cache(...)`.
+pub const CAPACITY: &str = "capacity";
+pub const TTL: &str = "ttl";
+pub const CACHE_KEYS: &[&str] = &[CAPACITY, TTL];
 
 pub const CONTAINER_KEYS: &[&str] = &[
     ALGORITHMS,
@@ -25,6 +31,7 @@ pub const CONTAINER_KEYS: &[&str] = &[
     TYP,
     REJECTION,
     CRATE,
+    CACHE,
 ];
 
 /// The container keys `#[derive(Bounded)]` accepts.

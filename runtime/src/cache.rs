@@ -140,7 +140,7 @@ impl<V> ClaimsCache<V> {
     /// free list once removed, and the `Arc`'s two reference counts.
     ///
     /// Saturates instead of overflowing, so an absurd size is simply too big.
-    pub(crate) fn entry_bytes(token_len: usize, value_bytes: usize) -> usize {
+    pub(crate) const fn entry_bytes(token_len: usize, value_bytes: usize) -> usize {
         let overhead = size_of::<Option<Entry<V>>>()
             + size_of::<usize>()
             + 1
@@ -213,6 +213,14 @@ impl<V> ClaimsCache<V> {
             total.bytes += shard.bytes as u64;
         }
         total
+    }
+
+    /// Panics unless every shard is internally consistent.
+    #[cfg(test)]
+    fn check(&self) {
+        for shard in &self.shards {
+            lock(shard).check();
+        }
     }
 
     fn lock(&self, hash: u64) -> Option<MutexGuard<'_, Shard<V>>> {
@@ -299,6 +307,7 @@ impl<V> Shard<V> {
         }
     }
 
+    #[cfg(test)]
     fn slot(&self, index: usize) -> Option<&Entry<V>> {
         self.slots.get(index).and_then(Option::as_ref)
     }
@@ -353,7 +362,8 @@ impl<V> Shard<V> {
         if self.max_entries == 0 || entry.bytes > self.max_bytes {
             return;
         }
-        while self.len >= self.max_entries || self.bytes.saturating_add(entry.bytes) > self.max_bytes
+        while self.len >= self.max_entries
+            || self.bytes.saturating_add(entry.bytes) > self.max_bytes
         {
             if !self.evict_one(now) {
                 break;
@@ -464,6 +474,27 @@ impl<V> Shard<V> {
         self.bytes = self.bytes.saturating_sub(entry.bytes);
     }
 
+    /// Panics unless the list, the table and the totals agree.
+    #[cfg(test)]
+    fn check(&self) {
+        let (mut count, mut bytes, mut older, mut at) = (0, 0, NIL, self.oldest);
+        while let Some(entry) = self.slot(at) {
+            assert_eq!(entry.older, older, "backward link of {at}");
+            assert_eq!(self.find(entry.hash, &entry.token), Some(at));
+            count += 1;
+            bytes += entry.bytes;
+            (older, at) = (at, entry.newer);
+            assert!(count <= self.len, "cycle");
+        }
+        assert_eq!(at, NIL);
+        assert_eq!(self.newest, older);
+        assert_eq!((count, bytes), (self.len, self.bytes));
+        assert_eq!(self.table.len(), self.len);
+        assert_eq!(self.slots.len(), self.len + self.free.len());
+        assert!(self.len <= self.max_entries && self.bytes <= self.max_bytes);
+        assert!(self.hand == NIL || self.slot(self.hand).is_some());
+    }
+
     /// Empties the shard, releasing its memory but keeping its counters.
     fn reset(&mut self) {
         self.table = HashTable::new();
@@ -484,7 +515,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{CacheStats, ClaimsCache, MAX_SHARDS};
+    use super::{CacheStats, ClaimsCache, Entry, MAX_SHARDS, NIL, Shard};
 
     /// What the tests account for each `u32` value.
     const VALUE_BYTES: usize = 4;
@@ -736,12 +767,15 @@ mod tests {
         // The hand clears a's bit and evicts b.
         cache.insert("c", Arc::new(3), 100, 0);
         assert_eq!(value(&cache, "b", 0), None);
-        // a was hit again, c was not: c goes next.
+        // The hand wrapped past the newest entry; a is hit again, c is not,
+        // so c goes next.
+        assert_eq!(value(&cache, "a", 0), Some(1));
         cache.insert("d", Arc::new(4), 100, 0);
         assert_eq!(value(&cache, "c", 0), None);
         assert_eq!(value(&cache, "a", 0), Some(1));
         assert_eq!(value(&cache, "d", 0), Some(4));
         assert_eq!(cache.stats().evictions, 2);
+        cache.check();
     }
 
     #[test]
@@ -759,20 +793,35 @@ mod tests {
         assert_eq!((stats.expirations, stats.evictions), (1, 0));
     }
 
+    fn entry(token: &str, value: u32, hash: u64) -> Entry<u32> {
+        Entry {
+            token: token.into(),
+            value: Arc::new(value),
+            hash,
+            expires_at: 100,
+            bytes: bytes(token),
+            visited: false,
+            older: NIL,
+            newer: NIL,
+        }
+    }
+
     #[test]
     fn colliding_hashes_never_cross_tokens() {
-        // Force every entry into one shard and compare tokens under a
-        // degenerate shard choice: the values must still be per token.
-        let cache = single(64, usize::MAX, 60);
-        let tokens: Vec<String> = (0..64).map(|i| format!("prefix.{i}")).collect();
-        for (i, token) in tokens.iter().enumerate() {
-            cache.insert(token, Arc::new(i as u32), 100, 0);
+        // Every token gets the same hash, as an attacker-found collision would.
+        let mut shard = Shard::new(16, usize::MAX);
+        for (i, token) in ["abc", "abcd", "ab", "abd"].into_iter().enumerate() {
+            shard.insert(entry(token, i as u32, 42), 0);
         }
-        for (i, token) in tokens.iter().enumerate() {
-            assert_eq!(value(&cache, token, 1), Some(i as u32));
+        for (i, token) in ["abc", "abcd", "ab", "abd"].into_iter().enumerate() {
+            assert_eq!(shard.get(42, token, 1).map(|v| *v), Some(i as u32));
         }
-        assert_eq!(value(&cache, "prefix.", 1), None);
-        assert_eq!(value(&cache, "prefix.1x", 1), None);
+        assert!(shard.get(42, "a", 1).is_none());
+        assert!(shard.get(42, "abce", 1).is_none());
+        shard.remove_token(42, "abcd");
+        assert!(shard.get(42, "abcd", 1).is_none());
+        assert_eq!(shard.get(42, "abc", 1).map(|v| *v), Some(0));
+        assert_eq!(shard.len, 3);
     }
 
     #[derive(Clone, Debug)]
@@ -850,6 +899,7 @@ mod tests {
                         model.clear();
                     }
                 }
+                cache.check();
                 let stats: CacheStats = cache.stats();
                 prop_assert!(stats.entries <= capacity as u64, "{:?}", stats);
                 prop_assert!(stats.bytes <= max_bytes as u64, "{:?}", stats);
@@ -879,7 +929,8 @@ mod tests {
                         let key = state % 1_000;
                         let token = format!("token-{key:05}");
                         let now = i / 100;
-                        if state & 1 == 0 {
+                        // A bit the key does not depend on decides the operation.
+                        if (state >> 40) & 1 == 0 {
                             cache.insert(&token, Arc::new(key as u32), now + 30, now);
                         } else if let Some(got) = cache.get(&token, now) {
                             assert_eq!(*got, key as u32);
@@ -893,6 +944,7 @@ mod tests {
                 });
             }
         });
+        cache.check();
         let stats = cache.stats();
         assert!(stats.entries <= capacity as u64);
         assert!(stats.bytes <= max_bytes as u64);

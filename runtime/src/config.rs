@@ -12,6 +12,38 @@ use crate::{Algorithm, Bounded};
 pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
     /// The configuration written on the struct.
     const CONFIG: Config;
+
+    /// How a cached value is copied out for a request: `Clone::clone`, set
+    /// by the derive when `cache(...)` is written (which is why a cached
+    /// claims type must be `Clone`).
+    #[doc(hidden)]
+    const CLONE: Option<fn(&Self) -> Self> = None;
+
+    /// The most bytes the cache written on the struct can hold: `capacity`
+    /// entries, each a token of `max_token_bytes` plus the claims' worst-case
+    /// size ([`Bounded::MAX_HEAP`] and the struct itself) plus a fixed
+    /// per-entry overhead. Zero without `cache(...)`. A verifier built with
+    /// other cache settings reports its own ceiling through
+    /// [`Verifier::cache_max_bytes`](crate::Verifier::cache_max_bytes).
+    const CACHE_MAX_BYTES: usize = match Self::CONFIG.cache {
+        Some(cache) => crate::bounded::mul(
+            cache.capacity,
+            crate::cache::ClaimsCache::<Self>::entry_bytes(
+                Self::CONFIG.max_token_bytes,
+                crate::bounded::add(size_of::<Self>(), Self::MAX_HEAP),
+            ),
+        ),
+        None => 0,
+    };
+}
+
+/// `cache(capacity = N, ttl = S)`: a bounded cache of verified claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// The most entries.
+    pub capacity: usize,
+    /// The most seconds an entry lives; it never outlives its token's `exp`.
+    pub ttl: u64,
 }
 
 /// Where the extractor looks for the token.
@@ -84,6 +116,8 @@ pub struct Config {
     pub required: &'static [RegisteredClaim],
     /// `typ = "..."`: the `typ` header value a token must carry, if pinned.
     pub typ: Option<&'static str>,
+    /// `cache(capacity = N, ttl = S)`: the verified-claims cache, if any.
+    pub cache: Option<CacheConfig>,
 }
 
 impl Config {
@@ -98,6 +132,7 @@ impl Config {
             source: Source::Bearer,
             required: &[],
             typ: None,
+            cache: None,
         }
     }
 }

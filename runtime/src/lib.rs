@@ -250,9 +250,10 @@ mod verifier;
 
 pub use algorithm::Algorithm;
 pub use bounded::Bounded;
+pub use cache::CacheStats;
 pub use claimguard_macros::{Bounded, Claims};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Claims, Config, DEFAULT_MAX_TOKEN_BYTES, RegisteredClaim, Source};
+pub use config::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, RegisteredClaim, Source};
 pub use decode::MAX_HEADER_SEGMENT;
 pub use key::{Key, KeyError, MIN_HMAC_BYTES, MIN_RSA_BITS};
 pub use rejection::{Reason, Rejection};

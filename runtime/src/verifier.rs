@@ -1,23 +1,24 @@
-//! The verifier: keys, validation settings and clock for one claims type.
+//! The verifier: keys, validation settings, clock and cache for one claims type.
 
 use core::fmt;
-use core::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::cache::{CacheStats, ClaimsCache};
 use crate::clock::{Clock, SystemClock};
-use crate::decode::{self, Rules};
+use crate::decode::{self, Date, Rules};
 use crate::key::{alg_bit, check_unique_kids};
 use crate::{Algorithm, Claims, Key, KeyError, Reason, RegisteredClaim, Rejection};
 
 /// Verifies tokens for the claims type `T`: its keys, its validation
-/// settings (the struct's attributes, with start-up overrides) and its clock.
+/// settings (the struct's attributes, with start-up overrides), its clock
+/// and its optional cache of verified claims.
 ///
 /// Cheap to clone (one `Arc`). Put it in axum state; the extractor finds it
 /// through `FromRef`, so an app with several claims types keeps one verifier
-/// per type in its state struct.
+/// per type in its state struct. Nothing is global: two verifiers never
+/// share keys or cached claims.
 pub struct Verifier<T> {
-    inner: Arc<Inner>,
-    marker: PhantomData<fn() -> T>,
+    inner: Arc<Inner<T>>,
 }
 
 struct BoundKey {
@@ -26,9 +27,22 @@ struct BoundKey {
     algorithms: u16,
 }
 
-struct Inner {
+struct KeySet {
     keys: Box<[BoundKey]>,
     any_kid: bool,
+}
+
+/// The cache and the way a cached value is copied out.
+struct Cache<T> {
+    claims: ClaimsCache<T>,
+    clone: fn(&T) -> T,
+    max_bytes: usize,
+}
+
+struct Inner<T> {
+    /// Read for the whole of a verification, including the cache insert, so
+    /// that [`Verifier::replace_keys`] can never race a stale entry in.
+    keys: RwLock<KeySet>,
     algorithms: &'static [Algorithm],
     typ: Option<&'static str>,
     required: &'static [RegisteredClaim],
@@ -37,32 +51,75 @@ struct Inner {
     leeway: u64,
     max_token_bytes: usize,
     clock: Arc<dyn Clock>,
+    cache: Option<Cache<T>>,
 }
 
 impl<T> Clone for Verifier<T> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
-            marker: PhantomData,
         }
     }
 }
 
 impl<T> fmt::Debug for Verifier<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
+        let inner = &*self.inner;
+        let keys = inner.keys.read().unwrap_or_else(PoisonError::into_inner);
         f.debug_struct("Verifier")
             .field("claims", &core::any::type_name::<T>())
             .field(
                 "keys",
-                &inner.keys.iter().map(|k| &k.key).collect::<Vec<_>>(),
+                &keys.keys.iter().map(|k| &k.key).collect::<Vec<_>>(),
             )
             .field("algorithms", &inner.algorithms)
             .field("issuers", &inner.issuers)
             .field("audiences", &inner.audiences)
             .field("leeway", &inner.leeway)
             .field("max_token_bytes", &inner.max_token_bytes)
+            .field("cache", &inner.cache.as_ref().map(|c| c.claims.stats()))
             .finish_non_exhaustive()
+    }
+}
+
+/// Binds every key to the pinned algorithms, refusing an empty or ambiguous set.
+fn bind(keys: Vec<Key>, pinned: &'static [Algorithm]) -> Result<KeySet, KeyError> {
+    if keys.is_empty() {
+        return Err(KeyError::NoKeys);
+    }
+    check_unique_kids(&keys)?;
+    let keys = keys
+        .into_iter()
+        .map(|key| {
+            let algorithms = key.bind(pinned)?;
+            Ok(BoundKey { key, algorithms })
+        })
+        .collect::<Result<Box<[_]>, KeyError>>()?;
+    Ok(KeySet {
+        any_kid: keys.iter().any(|k| k.key.kid.is_some()),
+        keys,
+    })
+}
+
+impl KeySet {
+    /// The key for `alg` and `kid`. With named keys, a `kid` must name one;
+    /// without a `kid`, exactly one key may fit `alg`, since trying several
+    /// would multiply the cost of a forged token.
+    fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, Reason> {
+        let bit = alg_bit(alg);
+        if let (Some(kid), true) = (kid, self.any_kid) {
+            return self
+                .keys
+                .iter()
+                .find(|k| k.key.kid.as_deref() == Some(kid) && k.algorithms & bit != 0)
+                .map(|k| &k.key)
+                .ok_or(Reason::UnknownKey);
+        }
+        let mut fitting = self.keys.iter().filter(|k| k.algorithms & bit != 0);
+        match (fitting.next(), fitting.next()) {
+            (Some(only), None) => Ok(&only.key),
+            _ => Err(Reason::UnknownKey),
+        }
     }
 }
 
@@ -81,7 +138,7 @@ impl<T: Claims> Verifier<T> {
             leeway: None,
             max_token_bytes: None,
             clock: None,
-            marker: PhantomData,
+            cache: CacheChoice::FromStruct,
         }
     }
 
@@ -93,8 +150,15 @@ impl<T: Claims> Verifier<T> {
     fn verify_reason(&self, token: &str) -> Result<T, Reason> {
         let inner = &*self.inner;
         let segments = decode::split(token, inner.max_token_bytes)?;
+        let now = inner.clock.now();
+        let keys = inner.keys.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cache) = &inner.cache
+            && let Some(hit) = cache.claims.get(token, now)
+        {
+            return Ok((cache.clone)(&hit));
+        }
         let header = decode::header(segments.header, inner.algorithms, inner.typ)?;
-        let key = self.select_key(header.alg, header.kid.as_deref())?;
+        let key = keys.select(header.alg, header.kid.as_deref())?;
         crate::crypto::verify(
             &key.decoding,
             header.alg,
@@ -106,33 +170,58 @@ impl<T: Claims> Verifier<T> {
         decode::validate(
             &registered,
             &Rules {
-                now: inner.clock.now(),
+                now,
                 leeway: inner.leeway,
                 issuers: &inner.issuers,
                 audiences: &inner.audiences,
                 required: inner.required,
             },
         )?;
-        serde_json::from_slice(&payload).map_err(|_| Reason::Claims)
+        let claims: T = serde_json::from_slice(&payload).map_err(|_| Reason::Claims)?;
+        if let (Some(cache), Date::At(exp)) = (&inner.cache, registered.exp) {
+            // Only fully validated claims go in, and never past `exp` itself
+            // (the leeway is for clock skew at validation, not for keeping).
+            let cached = Arc::new((cache.clone)(&claims));
+            cache.claims.insert(token, cached, exp, now);
+        }
+        drop(keys);
+        Ok(claims)
     }
 
-    /// The key for `alg` and `kid`. With named keys, a `kid` must name one;
-    /// without a `kid`, exactly one key may fit `alg`, since trying several
-    /// would multiply the cost of a forged token.
-    fn select_key(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, Reason> {
-        let bit = alg_bit(alg);
-        let keys = &self.inner.keys;
-        if let (Some(kid), true) = (kid, self.inner.any_kid) {
-            return keys
-                .iter()
-                .find(|k| k.key.kid.as_deref() == Some(kid) && k.algorithms & bit != 0)
-                .map(|k| &k.key)
-                .ok_or(Reason::UnknownKey);
+    /// Replaces the keys (say, after a key rotation) and empties the cache,
+    /// so that no claims verified under the old keys are served again. The
+    /// new keys are bound to the pinned algorithms first; on error nothing
+    /// changes.
+    pub fn replace_keys(&self, keys: impl IntoIterator<Item = Key>) -> Result<(), KeyError> {
+        let bound = bind(keys.into_iter().collect(), self.inner.algorithms)?;
+        let mut current = self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        *current = bound;
+        if let Some(cache) = &self.inner.cache {
+            cache.claims.clear();
         }
-        let mut fitting = keys.iter().filter(|k| k.algorithms & bit != 0);
-        match (fitting.next(), fitting.next()) {
-            (Some(only), None) => Ok(&only.key),
-            _ => Err(Reason::UnknownKey),
+        Ok(())
+    }
+
+    /// The cache's counters and occupancy, or `None` without a cache.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.inner.cache.as_ref().map(|c| c.claims.stats())
+    }
+
+    /// The most bytes this verifier's cache can hold (0 without a cache):
+    /// the cache's entry capacity times its largest entry, unless a smaller
+    /// byte budget was set.
+    pub fn cache_max_bytes(&self) -> usize {
+        self.inner.cache.as_ref().map_or(0, |c| c.max_bytes)
+    }
+
+    /// Empties the cache (the counters are kept).
+    pub fn clear_cache(&self) {
+        if let Some(cache) = &self.inner.cache {
+            cache.claims.clear();
         }
     }
 
@@ -140,6 +229,20 @@ impl<T: Claims> Verifier<T> {
     pub fn now(&self) -> u64 {
         self.inner.clock.now()
     }
+}
+
+enum CacheChoice<T> {
+    /// What `cache(...)` on the struct says.
+    FromStruct,
+    /// No cache, whatever the struct says.
+    Off,
+    /// A cache set at start-up.
+    On {
+        capacity: usize,
+        ttl: u64,
+        max_bytes: Option<usize>,
+        clone: fn(&T) -> T,
+    },
 }
 
 /// Builds a [`Verifier`]: keys, and start-up overrides of the settings
@@ -152,7 +255,34 @@ pub struct VerifierBuilder<T> {
     leeway: Option<u64>,
     max_token_bytes: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
-    marker: PhantomData<fn() -> T>,
+    cache: CacheChoice<T>,
+}
+
+impl<T: Claims + Clone> VerifierBuilder<T> {
+    /// Caches up to `capacity` verified claims for at most `ttl` seconds each
+    /// (never past the token's `exp`), replacing `cache(...)` on the struct.
+    /// The byte ceiling is `capacity` times the largest entry.
+    pub fn cache(mut self, capacity: usize, ttl: u64) -> Self {
+        self.cache = CacheChoice::On {
+            capacity,
+            ttl,
+            max_bytes: None,
+            clone: T::clone,
+        };
+        self
+    }
+
+    /// Like [`cache`](Self::cache), with a byte budget below the computed
+    /// ceiling; the smaller of the two is the bound.
+    pub fn cache_with_max_bytes(mut self, capacity: usize, ttl: u64, max_bytes: usize) -> Self {
+        self.cache = CacheChoice::On {
+            capacity,
+            ttl,
+            max_bytes: Some(max_bytes),
+            clone: T::clone,
+        };
+        self
+    }
 }
 
 impl<T: Claims> VerifierBuilder<T> {
@@ -198,43 +328,62 @@ impl<T: Claims> VerifierBuilder<T> {
         self
     }
 
+    /// Turns off the cache that `cache(...)` on the struct asks for.
+    pub fn no_cache(mut self) -> Self {
+        self.cache = CacheChoice::Off;
+        self
+    }
+
     /// Binds every key to the algorithms `T` pins, and builds the verifier.
     /// A key that can verify none of them, two keys with one `kid`, or no key
     /// at all, is an error.
     pub fn build(self) -> Result<Verifier<T>, KeyError> {
         let config = T::CONFIG;
-        if self.keys.is_empty() {
-            return Err(KeyError::NoKeys);
-        }
-        check_unique_kids(&self.keys)?;
-        let keys = self
-            .keys
-            .into_iter()
-            .map(|key| {
-                let algorithms = key.bind(config.algorithms)?;
-                Ok(BoundKey { key, algorithms })
-            })
-            .collect::<Result<Box<[_]>, KeyError>>()?;
+        let keys = bind(self.keys, config.algorithms)?;
         let owned = |given: Option<Vec<String>>, default: &[&str]| -> Box<[Box<str>]> {
             match given {
                 Some(list) => list.into_iter().map(String::into_boxed_str).collect(),
                 None => default.iter().map(|s| Box::from(*s)).collect(),
             }
         };
+        let max_token_bytes = self.max_token_bytes.unwrap_or(config.max_token_bytes);
+        let cache = match self.cache {
+            CacheChoice::Off => None,
+            CacheChoice::FromStruct => match (config.cache, T::CLONE) {
+                (Some(c), Some(clone)) => Some((c.capacity, c.ttl, None, clone)),
+                _ => None,
+            },
+            CacheChoice::On {
+                capacity,
+                ttl,
+                max_bytes,
+                clone,
+            } => Some((capacity, ttl, max_bytes, clone)),
+        };
+        let cache = cache.map(|(capacity, ttl, budget, clone)| {
+            let value_bytes = size_of::<T>().saturating_add(T::MAX_HEAP);
+            let largest = ClaimsCache::<T>::entry_bytes(max_token_bytes, value_bytes);
+            let ceiling = capacity.saturating_mul(largest);
+            let max_bytes = budget.map_or(ceiling, |budget| budget.min(ceiling));
+            Cache {
+                claims: ClaimsCache::new(capacity, max_bytes, value_bytes, ttl),
+                clone,
+                max_bytes,
+            }
+        });
         Ok(Verifier {
             inner: Arc::new(Inner {
-                any_kid: keys.iter().any(|k| k.key.kid.is_some()),
-                keys,
+                keys: RwLock::new(keys),
                 algorithms: config.algorithms,
                 typ: config.typ,
                 required: config.required,
                 issuers: owned(self.issuers, config.issuers),
                 audiences: owned(self.audiences, config.audiences),
                 leeway: self.leeway.unwrap_or(config.leeway),
-                max_token_bytes: self.max_token_bytes.unwrap_or(config.max_token_bytes),
+                max_token_bytes,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                cache,
             }),
-            marker: PhantomData,
         })
     }
 }

@@ -1,6 +1,9 @@
 //! The derive's worst-case heap size (`Bounded::MAX_HEAP`) holds for real
 //! values parsed at every cap, measured with a counting allocator.
 
+// The fields exist to be parsed and measured, not read.
+#![allow(dead_code)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -64,9 +67,17 @@ fn s(len: usize, tag: usize) -> String {
 }
 
 fn maximal() -> String {
-    let list = |n: usize, len: usize| (0..n).map(|i| format!("\"{}\"", s(len, i))).collect::<Vec<_>>().join(",");
+    let list = |n: usize, len: usize| {
+        (0..n)
+            .map(|i| format!("\"{}\"", s(len, i)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let map = |n: usize, len: usize| {
-        (0..n).map(|i| format!("\"{}\":{i}", s(len, i))).collect::<Vec<_>>().join(",")
+        (0..n)
+            .map(|i| format!("\"{}\":{i}", s(len, i)))
+            .collect::<Vec<_>>()
+            .join(",")
     };
     let nested = (0..4)
         .map(|i| format!(r#"{{"name":"{}","level":"High"}}"#, s(20, i)))
@@ -103,7 +114,10 @@ fn a_value_at_every_cap_holds_no_more_than_max_heap() {
         usage.retained
     );
     // The bound is an upper bound, not a guess: within a small factor here.
-    assert!(bound < 4 * usage.retained.unsigned_abs(), "bound {bound} vs {usage:?}");
+    assert!(
+        bound < 4 * usage.retained.unsigned_abs(),
+        "bound {bound} vs {usage:?}"
+    );
     drop(value);
 }
 

@@ -1,0 +1,271 @@
+//! Compares the claims cache with `quick_cache` and `moka` at 10,000 entries
+//! of ~450-byte tokens: hit latency, insert at capacity, and the hit ratio on
+//! a Zipf-distributed trace (with an exact LRU as the baseline).
+//!
+//! Run with `cargo bench -p claimguard --bench cache`; the hit ratios are
+//! printed before criterion's timings.
+
+// The cache is crate-private, so the bench compiles its source directly
+// instead of widening the library's API. The bench uses only part of it, and
+// when a lint pass builds benches with `cfg(test)` the module's unit tests
+// arrive without their `#[test]` functions, leaving their imports unused.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/cache.rs"]
+mod cache;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hint::black_box;
+use std::sync::Arc;
+
+use cache::ClaimsCache;
+use criterion::Criterion;
+
+const CAPACITY: usize = 10_000;
+const TOKEN_LEN: usize = 450;
+/// What the bench's claims (`Arc<u64>` payloads) account for.
+const VALUE_BYTES: usize = 8;
+/// Long enough that nothing expires during a run.
+const EXP: u64 = u64::MAX;
+const NOW: u64 = 1;
+
+type Claims = Arc<u64>;
+
+/// xorshift64*: reproducible and dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
+    }
+}
+
+/// `count` distinct JWT-shaped tokens of `TOKEN_LEN` bytes sharing a header,
+/// as tokens from one issuer do.
+fn tokens(count: usize, seed: u64) -> Vec<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let header = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.";
+    let mut rng = Rng(seed);
+    (0..count)
+        .map(|i| {
+            let mut token = format!("{header}{i:08}");
+            while token.len() < TOKEN_LEN {
+                token.push(char::from(ALPHABET[rng.below(ALPHABET.len())]));
+            }
+            token
+        })
+        .collect()
+}
+
+fn claims_cache() -> ClaimsCache<u64> {
+    ClaimsCache::new(CAPACITY, usize::MAX, VALUE_BYTES, u64::MAX)
+}
+
+/// Samples ranks `0..n` with probability proportional to `1 / (rank + 1)^s`
+/// by binary search over the cumulative distribution.
+struct Zipf {
+    cdf: Vec<f64>,
+}
+
+impl Zipf {
+    fn new(n: usize, s: f64) -> Self {
+        let mut total = 0.0;
+        let mut cdf: Vec<f64> = (1..=n)
+            .map(|k| {
+                total += 1.0 / (k as f64).powf(s);
+                total
+            })
+            .collect();
+        for p in &mut cdf {
+            *p /= total;
+        }
+        Self { cdf }
+    }
+
+    fn sample(&self, rng: &mut Rng) -> usize {
+        let u = rng.unit();
+        self.cdf.partition_point(|&p| p < u).min(self.cdf.len() - 1)
+    }
+}
+
+/// An exact LRU over key ids: the baseline the SIEVE paper compares with.
+struct Lru {
+    capacity: usize,
+    clock: u64,
+    stamp: HashMap<usize, u64>,
+    order: BTreeMap<u64, usize>,
+}
+
+impl Lru {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            clock: 0,
+            stamp: HashMap::new(),
+            order: BTreeMap::new(),
+        }
+    }
+
+    /// Looks `key` up, inserting it on a miss; `true` on a hit.
+    fn access(&mut self, key: usize) -> bool {
+        self.clock += 1;
+        let hit = match self.stamp.insert(key, self.clock) {
+            Some(old) => {
+                self.order.remove(&old);
+                true
+            }
+            None => false,
+        };
+        self.order.insert(self.clock, key);
+        if self.stamp.len() > self.capacity
+            && let Some((_, victim)) = self.order.pop_first()
+        {
+            self.stamp.remove(&victim);
+        }
+        hit
+    }
+}
+
+/// Hit ratios of each cache on the same Zipf trace, insert-on-miss.
+fn hit_ratios() {
+    const UNIVERSE: usize = 100_000;
+    const REQUESTS: usize = 400_000;
+    let keys = tokens(UNIVERSE, 7);
+    for s in [0.8, 1.0] {
+        let zipf = Zipf::new(UNIVERSE, s);
+        let mut rng = Rng(42);
+        let trace: Vec<usize> = (0..REQUESTS).map(|_| zipf.sample(&mut rng)).collect();
+
+        let ours = claims_cache();
+        let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+        let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
+        let mut lru = Lru::new(CAPACITY);
+        let mut hits = [0_usize; 4];
+        for &id in &trace {
+            let key = &keys[id];
+            if ours.get(key, NOW).is_some() {
+                hits[0] += 1;
+            } else {
+                ours.insert(key, Arc::new(id as u64), EXP, NOW);
+            }
+            if quick.get(key.as_str()).is_some() {
+                hits[1] += 1;
+            } else {
+                quick.insert(key.clone(), Arc::new(id as u64));
+            }
+            if moka.get(key.as_str()).is_some() {
+                hits[2] += 1;
+            } else {
+                moka.insert(key.clone(), Arc::new(id as u64));
+            }
+            hits[3] += usize::from(lru.access(id));
+        }
+        let ratio = |h: usize| 100.0 * h as f64 / REQUESTS as f64;
+        println!(
+            "zipf s={s}: {UNIVERSE} keys, {REQUESTS} requests, capacity {CAPACITY}: \
+             claimguard SIEVE {:.2}%, quick_cache {:.2}%, moka {:.2}%, exact LRU {:.2}%",
+            ratio(hits[0]),
+            ratio(hits[1]),
+            ratio(hits[2]),
+            ratio(hits[3]),
+        );
+    }
+}
+
+fn hit_latency(c: &mut Criterion) {
+    let keys = tokens(CAPACITY, 1);
+    // Fewer than capacity so every lookup hits in every cache, whatever its
+    // admission policy.
+    let resident = &keys[..CAPACITY * 9 / 10];
+    let ours = claims_cache();
+    let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+    let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
+    for (i, key) in resident.iter().enumerate() {
+        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        quick.insert(key.clone(), Arc::new(i as u64));
+        moka.insert(key.clone(), Arc::new(i as u64));
+    }
+    moka.run_pending_tasks();
+    let mut rng = Rng(3);
+    let order: Vec<usize> = (0..4096).map(|_| rng.below(resident.len())).collect();
+
+    let mut group = c.benchmark_group("hit");
+    let mut i = 0;
+    group.bench_function("claimguard", |b| {
+        b.iter(|| {
+            i = (i + 1) % order.len();
+            black_box(ours.get(&resident[order[i]], NOW))
+        })
+    });
+    group.bench_function("quick_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % order.len();
+            black_box(quick.get(resident[order[i]].as_str()))
+        })
+    });
+    group.bench_function("moka", |b| {
+        b.iter(|| {
+            i = (i + 1) % order.len();
+            black_box(moka.get(resident[order[i]].as_str()))
+        })
+    });
+    group.finish();
+}
+
+fn insert_at_capacity(c: &mut Criterion) {
+    let resident = tokens(CAPACITY, 1);
+    let fresh = tokens(CAPACITY, 2);
+    let ours = claims_cache();
+    let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+    let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
+    for (i, key) in resident.iter().enumerate() {
+        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        quick.insert(key.clone(), Arc::new(i as u64));
+        moka.insert(key.clone(), Arc::new(i as u64));
+    }
+    moka.run_pending_tasks();
+
+    // Each insert is of a key not inserted for a while, so the full cache has
+    // to evict. Every cache starts from a borrowed token, as the verifier
+    // does, so the owned-key caches pay for their `String` inside the timing
+    // just as ours pays for its `Box<str>`.
+    let mut group = c.benchmark_group("insert_at_capacity");
+    let mut i = 0;
+    group.bench_function("claimguard", |b| {
+        b.iter(|| {
+            i = (i + 1) % fresh.len();
+            ours.insert(&fresh[i], Arc::new(i as u64), EXP, NOW);
+        })
+    });
+    group.bench_function("quick_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % fresh.len();
+            quick.insert(fresh[i].clone(), Arc::new(i as u64));
+        })
+    });
+    group.bench_function("moka", |b| {
+        b.iter(|| {
+            i = (i + 1) % fresh.len();
+            moka.insert(fresh[i].clone(), Arc::new(i as u64));
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    hit_ratios();
+    let mut c = Criterion::default().configure_from_args();
+    hit_latency(&mut c);
+    insert_at_capacity(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,194 @@
+//! The verified-claims cache through a real Router: hits skip verification,
+//! nothing outlives its token, a key change empties it, and rejections are
+//! never cached.
+
+mod common;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use claimguard::{CacheStats, Claims, Key, ManualClock, Verifier};
+use common::{NOW, SECRET, bearer, sign};
+use jsonwebtoken::Algorithm as J;
+
+#[derive(Claims, Clone, Debug)]
+#[claims(algorithms = [HS256], leeway = 5, cache(capacity = 100, ttl = 300))]
+struct Cached {
+    #[claims(max_len = 32)]
+    sub: String,
+}
+
+#[derive(Claims, Clone, Debug)]
+#[claims(algorithms = [HS256])]
+struct Plain {
+    #[claims(max_len = 32)]
+    #[allow(dead_code)]
+    sub: String,
+}
+
+fn verifier(clock: &ManualClock) -> Verifier<Cached> {
+    Verifier::builder()
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(clock.clone())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn app(verifier: &Verifier<Cached>) -> Router {
+    Router::new()
+        .route("/", get(|c: Cached| async move { c.sub }))
+        .with_state(verifier.clone())
+}
+
+fn token(sub: &str, exp: u64) -> String {
+    sign(J::HS256, &format!(r#"{{"sub":"{sub}","exp":{exp}}}"#))
+}
+
+fn stats(verifier: &Verifier<Cached>) -> CacheStats {
+    verifier.cache_stats().unwrap_or_else(|| panic!("no cache"))
+}
+
+#[tokio::test]
+async fn a_repeated_token_is_a_hit() {
+    let clock = ManualClock::new(NOW);
+    let verifier = verifier(&clock);
+    let app = app(&verifier);
+    let token = token("alice", NOW + 60);
+    for _ in 0..3 {
+        let reply = bearer(&app, "/", &token).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (StatusCode::OK, "alice")
+        );
+    }
+    let s = stats(&verifier);
+    assert_eq!((s.misses, s.inserts, s.hits, s.entries), (1, 1, 2, 1));
+    assert!(s.bytes > 0 && s.bytes as usize <= verifier.cache_max_bytes());
+}
+
+#[tokio::test]
+async fn a_cached_token_stops_at_its_exp() {
+    let clock = ManualClock::new(NOW);
+    let verifier = verifier(&clock);
+    let app = app(&verifier);
+    let token = token("alice", NOW + 60);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    clock.set(NOW + 59);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    assert_eq!(stats(&verifier).hits, 1);
+    // At `exp` the entry is gone; the leeway still lets validation accept
+    // the token, but it is not cached again past its `exp`.
+    clock.set(NOW + 60);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    let s = stats(&verifier);
+    assert_eq!((s.hits, s.expirations, s.entries), (1, 1, 0));
+    clock.set(NOW + 65);
+    bearer(&app, "/", &token)
+        .await
+        .assert_invalid_token("the token has expired");
+    assert_eq!(stats(&verifier).hits, 1);
+}
+
+#[tokio::test]
+async fn the_ttl_caps_an_entry_before_exp() {
+    let clock = ManualClock::new(NOW);
+    let verifier = Verifier::<Cached>::builder()
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(clock.clone())
+        .cache(10, 10)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = app(&verifier);
+    let token = token("alice", NOW + 3600);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    clock.set(NOW + 10);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    let s = stats(&verifier);
+    assert_eq!((s.hits, s.expirations, s.inserts), (0, 1, 2));
+}
+
+#[tokio::test]
+async fn a_key_change_empties_the_cache() {
+    let clock = ManualClock::new(NOW);
+    let verifier = verifier(&clock);
+    let app = app(&verifier);
+    let token = token("alice", NOW + 60);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    assert_eq!(stats(&verifier).entries, 1);
+    let rotated = Key::hmac([42u8; 32]).unwrap_or_else(|e| panic!("{e}"));
+    verifier
+        .replace_keys([rotated])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stats(&verifier).entries, 0);
+    bearer(&app, "/", &token)
+        .await
+        .assert_invalid_token("the token's signature is invalid");
+    // A key set that cannot be bound changes nothing.
+    assert!(verifier.replace_keys([]).is_err());
+    assert_eq!(stats(&verifier).inserts, 1);
+}
+
+#[tokio::test]
+async fn tampered_variants_and_rejections_are_never_cached() {
+    let clock = ManualClock::new(NOW);
+    let verifier = verifier(&clock);
+    let app = app(&verifier);
+    let token = token("alice", NOW + 60);
+    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
+    let (head, sig) = token.rsplit_once('.').unwrap_or_default();
+    let flipped = format!(
+        "{head}.{}",
+        if sig.starts_with('A') {
+            sig.replacen('A', "B", 1)
+        } else {
+            format!("A{}", &sig[1..])
+        }
+    );
+    for bad in [
+        flipped.clone(),
+        format!("{token}A"),
+        token[..token.len() - 1].to_owned(),
+    ] {
+        let reply = bearer(&app, "/", &bad).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bad}");
+    }
+    let s = stats(&verifier);
+    assert_eq!((s.inserts, s.entries, s.hits), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn another_verifiers_cache_is_not_shared() {
+    let clock = ManualClock::new(NOW);
+    let a = verifier(&clock);
+    let b = Verifier::<Cached>::builder()
+        .key(Key::hmac([9u8; 32]).unwrap_or_else(|e| panic!("{e}")))
+        .clock(clock.clone())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = token("alice", NOW + 60);
+    assert_eq!(bearer(&app(&a), "/", &token).await.status, StatusCode::OK);
+    bearer(&app(&b), "/", &token)
+        .await
+        .assert_invalid_token("the token's signature is invalid");
+    assert_eq!(stats(&b).entries, 0);
+}
+
+#[test]
+fn the_ceiling_is_known_at_compile_time() {
+    const CEILING: usize = <Cached as Claims>::CACHE_MAX_BYTES;
+    let verifier = verifier(&ManualClock::new(NOW));
+    assert_eq!(verifier.cache_max_bytes(), CEILING);
+    // 100 entries of an 8 KiB token plus the claims' worst case.
+    const { assert!(CEILING > 100 * (8192 + 32)) };
+    assert_eq!(<Plain as Claims>::CACHE_MAX_BYTES, 0);
+    let plain = Verifier::<Plain>::new(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(plain.cache_stats().is_none());
+    let off = Verifier::<Cached>::builder()
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .no_cache()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(off.cache_stats().is_none());
+    assert_eq!(off.cache_max_bytes(), 0);
+}

@@ -1,0 +1,9 @@
+use claimguard::Claims;
+
+#[derive(Claims, Clone)]
+#[claims(algorithms = [HS256], cache(capacity = 10))]
+struct User {
+    exp: u64,
+}
+
+fn main() {}
