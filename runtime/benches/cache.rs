@@ -1,6 +1,7 @@
 //! Compares the claims cache with `quick_cache` and `moka` at 10,000 entries
-//! of ~450-byte tokens: hit latency, insert at capacity, and the hit ratio on
-//! a Zipf-distributed trace (with an exact LRU as the baseline).
+//! of ~450-byte tokens: hit latency, insert at capacity, hit throughput on
+//! two threads, and the hit ratio on a Zipf-distributed trace (with an exact
+//! LRU as the baseline).
 //!
 //! Run with `cargo bench -p claimguard --bench cache`; the hit ratios are
 //! printed before criterion's timings.
@@ -223,8 +224,55 @@ fn hit_latency(c: &mut Criterion) {
 }
 
 fn insert_at_capacity(c: &mut Criterion) {
-    let resident = tokens(CAPACITY, 1);
-    let fresh = tokens(CAPACITY, 2);
+    // Twice the capacity, inserted round-robin: every key comes back only
+    // after `CAPACITY` others, so each insert is of an absent key into a
+    // full cache and has to evict.
+    let keys = tokens(2 * CAPACITY, 2);
+    let ours = claims_cache();
+    let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+    let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
+    for (i, key) in keys[..CAPACITY].iter().enumerate() {
+        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        quick.insert(key.clone(), Arc::new(i as u64));
+        moka.insert(key.clone(), Arc::new(i as u64));
+    }
+    moka.run_pending_tasks();
+
+    // Every cache starts from a borrowed token, as the verifier does, so the
+    // owned-key caches pay for their `String` inside the timing just as ours
+    // pays for its `Box<str>`.
+    let mut group = c.benchmark_group("insert_at_capacity");
+    let mut i = CAPACITY;
+    group.bench_function("claimguard", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            ours.insert(&keys[i], Arc::new(i as u64), EXP, NOW);
+        })
+    });
+    let mut i = CAPACITY;
+    group.bench_function("quick_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            quick.insert(keys[i].clone(), Arc::new(i as u64));
+        })
+    });
+    let mut i = CAPACITY;
+    group.bench_function("moka", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            moka.insert(keys[i].clone(), Arc::new(i as u64));
+        })
+    });
+    group.finish();
+}
+
+/// Two threads hitting random resident keys at once; the time reported is
+/// per lookup (wall time over both threads' lookups), so lower is better and
+/// contention shows as a higher figure.
+fn two_thread_hits(c: &mut Criterion) {
+    const THREADS: u64 = 2;
+    let keys = tokens(CAPACITY, 1);
+    let resident = &keys[..CAPACITY * 9 / 10];
     let ours = claims_cache();
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
@@ -234,29 +282,48 @@ fn insert_at_capacity(c: &mut Criterion) {
         moka.insert(key.clone(), Arc::new(i as u64));
     }
     moka.run_pending_tasks();
+    let order: Vec<Vec<usize>> = (0..THREADS)
+        .map(|t| {
+            let mut rng = Rng(11 + t);
+            (0..4096).map(|_| rng.below(resident.len())).collect()
+        })
+        .collect();
 
-    // Each insert is of a key not inserted for a while, so the full cache has
-    // to evict. Every cache starts from a borrowed token, as the verifier
-    // does, so the owned-key caches pay for their `String` inside the timing
-    // just as ours pays for its `Box<str>`.
-    let mut group = c.benchmark_group("insert_at_capacity");
-    let mut i = 0;
+    fn run(iters: u64, order: &[Vec<usize>], get: &(dyn Fn(usize) + Sync)) -> std::time::Duration {
+        let per_thread = iters.div_ceil(THREADS);
+        let start = std::time::Instant::now();
+        std::thread::scope(|scope| {
+            for o in order {
+                scope.spawn(move || {
+                    for n in 0..per_thread {
+                        get(o[n as usize % o.len()]);
+                    }
+                });
+            }
+        });
+        start.elapsed() / THREADS as u32
+    }
+
+    let mut group = c.benchmark_group("hit_2_threads");
     group.bench_function("claimguard", |b| {
-        b.iter(|| {
-            i = (i + 1) % fresh.len();
-            ours.insert(&fresh[i], Arc::new(i as u64), EXP, NOW);
+        b.iter_custom(|iters| {
+            run(iters, &order, &|k| {
+                black_box(ours.get(&resident[k], NOW));
+            })
         })
     });
     group.bench_function("quick_cache", |b| {
-        b.iter(|| {
-            i = (i + 1) % fresh.len();
-            quick.insert(fresh[i].clone(), Arc::new(i as u64));
+        b.iter_custom(|iters| {
+            run(iters, &order, &|k| {
+                black_box(quick.get(resident[k].as_str()));
+            })
         })
     });
     group.bench_function("moka", |b| {
-        b.iter(|| {
-            i = (i + 1) % fresh.len();
-            moka.insert(fresh[i].clone(), Arc::new(i as u64));
+        b.iter_custom(|iters| {
+            run(iters, &order, &|k| {
+                black_box(moka.get(resident[k].as_str()));
+            })
         })
     });
     group.finish();
@@ -267,5 +334,6 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     hit_latency(&mut c);
     insert_at_capacity(&mut c);
+    two_thread_hits(&mut c);
     c.final_summary();
 }

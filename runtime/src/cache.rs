@@ -35,14 +35,17 @@
 //! with a free list), so nothing needs `unsafe`; a `hashbrown::HashTable`
 //! maps hashes to slab indices. The full token is stored in its entry and
 //! compared on every lookup, so a hash collision can never return another
-//! token's claims. The hasher is `std`'s `RandomState` (SipHash with a
-//! per-cache random key), so an attacker cannot aim tokens at one bucket.
+//! token's claims. The hasher is hashbrown's default (foldhash), whose seed
+//! is drawn at random for the process and mixed per cache, so an attacker
+//! who does not know the seed cannot aim tokens at one bucket; and since keys
+//! are compared in full, even a crafted collision only costs a probe, never a
+//! wrong answer. foldhash is used over SipHash because a token is ~450 bytes
+//! and SipHash over that many bytes cost more than the rest of a hit.
 //!
 //! The cache is split into up to [`MAX_SHARDS`] shards, each behind its own
 //! mutex and chosen from bits of the hash that the table itself does not
 //! use for bucket selection, so concurrent requests rarely contend.
 
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -81,7 +84,7 @@ pub(crate) struct ClaimsCache<V> {
     shards: Box<[Mutex<Shard<V>>]>,
     /// `shards.len() - 1`; the length is a power of two.
     mask: usize,
-    hasher: RandomState,
+    hasher: hashbrown::DefaultHashBuilder,
     value_bytes: usize,
     ttl: u64,
 }
@@ -128,7 +131,7 @@ impl<V> ClaimsCache<V> {
         Self {
             shards,
             mask: count - 1,
-            hasher: RandomState::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
             value_bytes,
             ttl,
         }
