@@ -58,6 +58,23 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 }
 
+/// Bytes live on this thread right now, counted since it started (frees of
+/// memory allocated on other threads make it go down).
+pub fn live_bytes() -> isize {
+    LIVE.with(Cell::get)
+}
+
+/// Starts tracking the peak afresh from the bytes live now.
+pub fn reset_peak() {
+    let now = live_bytes();
+    PEAK.with(|peak| peak.set(now));
+}
+
+/// The most bytes live on this thread since the last [`reset_peak`].
+pub fn peak_bytes() -> isize {
+    PEAK.with(Cell::get)
+}
+
 /// What one closure did to this thread's heap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Usage {
