@@ -196,6 +196,38 @@
 //! struct User { exp: u64 }
 //! ```
 //!
+//! # The verified-claims cache
+//!
+//! `cache(capacity = 10_000, ttl = 300)` on the struct (or
+//! [`VerifierBuilder::cache`] at start-up) keeps verified claims so that a
+//! repeated token skips signature verification and decoding:
+//!
+//! - only fully verified and validated claims go in; rejections never do;
+//! - it is keyed by the *full* token, compared byte for byte on every
+//!   lookup, so a hash collision can never return another token's claims; the
+//!   hasher's seed is random per process;
+//! - an entry expires at the earlier of the token's `exp` and `ttl` seconds
+//!   after it was cached (saturating arithmetic), is never returned after
+//!   that, and is reclaimed;
+//! - it is bounded in entries and in bytes: every entry is accounted as the
+//!   token's length plus the claims' worst case (`size_of` plus
+//!   [`Bounded::MAX_HEAP`]) plus a fixed overhead, so the ceiling,
+//!   [`Claims::CACHE_MAX_BYTES`], is a compile-time constant;
+//! - eviction is SIEVE (a visited bit per entry and a hand sweeping a FIFO):
+//!   O(1) amortised, a hit only sets a bit, one-off tokens pass through
+//!   without flushing reused ones, and on skewed traffic it beats LRU;
+//! - it belongs to one [`Verifier`]: [`Verifier::replace_keys`] empties it,
+//!   and [`Verifier::cache_stats`] reports hits, misses, inserts, evictions,
+//!   expirations, entries and bytes.
+//!
+//! A cached claims type must be `Clone` (the extractor hands out a copy):
+//!
+//! ```compile_fail
+//! #[derive(claimguard::Claims)] // error: the trait bound `User: Clone` is not satisfied
+//! #[claims(algorithms = [HS256], cache(capacity = 1000, ttl = 60))]
+//! struct User { exp: u64 }
+//! ```
+//!
 //! # Keys
 //!
 //! [`Key`] holds one verification key: an HMAC secret of at least the hash
