@@ -156,15 +156,24 @@ fn rsa_bits_checked(n: &[u8]) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// The curve of an uncompressed SEC1 point, once it is known to lie on it.
 fn ec_kind(point: &[u8]) -> Result<KeyKind, KeyError> {
-    match (point.first(), point.len()) {
-        (Some(4), 65) => Ok(KeyKind::P256),
-        (Some(4), 97) => Ok(KeyKind::P384),
-        (Some(4), 133) => Err(KeyError::Unsupported("P-521")),
-        _ => Err(KeyError::Malformed(
-            "uncompressed P-256 or P-384 public key",
-        )),
+    let kind = match (point.first(), point.len()) {
+        (Some(4), 65) => KeyKind::P256,
+        (Some(4), 97) => KeyKind::P384,
+        (Some(4), 133) => return Err(KeyError::Unsupported("P-521")),
+        _ => {
+            return Err(KeyError::Malformed(
+                "uncompressed P-256 or P-384 public key",
+            ));
+        }
+    };
+    if !crate::curve::on_curve(point) {
+        return Err(KeyError::Malformed(
+            "EC public key (the point is not on its curve)",
+        ));
     }
+    Ok(kind)
 }
 
 impl Key {
@@ -351,6 +360,9 @@ impl Key {
                 point.push(4);
                 point.extend_from_slice(&x);
                 point.extend_from_slice(&y);
+                if ec_kind(&point)? != kind {
+                    return Err(KeyError::Malformed("EC JWK"));
+                }
                 Self::new(kind, DecodingKey::from_ec_der(&point))
             }
             AlgorithmParameters::OctetKeyPair(okp) => {
@@ -512,6 +524,19 @@ mod tests {
         n = vec![0xff; 256];
         assert!(Key::rsa_components(&n, &[1, 0, 1]).is_ok());
         assert!(Key::rsa_components(&n, &[2]).is_err());
+    }
+
+    #[test]
+    fn ec_points_off_their_curve_are_refused() {
+        use base64::engine::general_purpose::STANDARD;
+        // A P-256 SubjectPublicKeyInfo whose point has one bit of y flipped.
+        let off = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE04N0xi21hshyvBp7I167sbE/bXqyqkAPfefdklMO7wZQjx7HL4LTprsNSeMh0Q2TF4W0czj6X/jUuoTD2dWCfA==";
+        let der = STANDARD.decode(off).unwrap_or_default();
+        assert!(matches!(Key::ec_der(&der), Err(KeyError::Malformed(_))));
+        let jwk = r#"{"kty":"EC","crv":"P-256","x":"04N0xi21hshyvBp7I167sbE_bXqyqkAPfefdklMO7wY","y":"UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgnw"}"#;
+        assert!(matches!(Key::from_jwk(jwk), Err(KeyError::Malformed(_))));
+        let good = jwk.replace("9nVgnw", "9nVgmw");
+        assert!(Key::from_jwk(&good).is_ok());
     }
 
     #[test]

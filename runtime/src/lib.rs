@@ -272,6 +272,7 @@ mod cache;
 mod clock;
 mod config;
 mod crypto;
+mod curve;
 mod decode;
 mod der;
 mod extract;

@@ -211,6 +211,11 @@ impl<T: Claims> Verifier<T> {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         self.check_signature(&segments, &keys)
+            .map_err(Rejection::new)?;
+        // The full path decodes the payload next; a payload that is not
+        // canonical base64url fails here as it would there.
+        decode::base64(segments.payload)
+            .map(drop)
             .map_err(Rejection::new)
     }
 

@@ -17,6 +17,8 @@ use tower::ServiceExt as _;
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
+// Parsed and measured, not read.
+#[allow(dead_code)]
 #[derive(Claims, Clone, Debug)]
 #[claims(
     algorithms = [HS256],
