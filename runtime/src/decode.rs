@@ -30,6 +30,17 @@ pub(crate) struct Segments<'t> {
     pub signing_input: &'t str,
 }
 
+/// The base64url alphabet, as a table: one lookup a byte on the hot path.
+const BASE64URL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_');
+        b += 1;
+    }
+    table
+};
+
 /// Splits a token after checking its size and alphabet, before any decoding.
 pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>, Reason> {
     if token.len() > max_bytes {
@@ -37,15 +48,15 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>, Reaso
     }
     let mut dots = [0usize; 2];
     let mut count = 0;
-    for (i, byte) in token.bytes().enumerate() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {}
-            b'.' if count < 2 => {
-                dots[count] = i;
-                count += 1;
-            }
-            _ => return Err(Reason::Malformed),
+    for (i, &byte) in token.as_bytes().iter().enumerate() {
+        if BASE64URL[usize::from(byte)] {
+            continue;
         }
+        if byte != b'.' || count == 2 {
+            return Err(Reason::Malformed);
+        }
+        dots[count] = i;
+        count += 1;
     }
     if count != 2 {
         return Err(Reason::Malformed);
@@ -71,14 +82,6 @@ pub(crate) fn base64(segment: &str) -> Result<Vec<u8>, Reason> {
     URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| Reason::Malformed)
-}
-
-/// What the header decides: the algorithm and the key id.
-pub(crate) struct Header {
-    pub alg: Algorithm,
-    /// The `kid`, if any, copied into a fixed buffer so that nothing borrows
-    /// the decode buffer.
-    pub kid: Option<Box<str>>,
 }
 
 /// A string that borrows from the input when it has no escapes.
@@ -212,11 +215,15 @@ fn media_type_is(value: &str, expected: &str) -> bool {
 }
 
 /// Decodes and checks the header against the pinned algorithms and `typ`.
-pub(crate) fn header(
+///
+/// `select` picks the key from the algorithm and the `kid` while the `kid`
+/// still lies in the stack buffer, so that reading it allocates nothing.
+pub(crate) fn header<R>(
     segment: &str,
     pinned: &[Algorithm],
     typ: Option<&str>,
-) -> Result<Header, Reason> {
+    select: impl FnOnce(Algorithm, Option<&str>) -> Result<R, Reason>,
+) -> Result<(Algorithm, R), Reason> {
     let mut buf = [0u8; HEADER_BUF];
     let len = URL_SAFE_NO_PAD
         .decode_slice(segment, &mut buf)
@@ -237,10 +244,8 @@ pub(crate) fn header(
     {
         return Err(Reason::UnsupportedHeader);
     }
-    Ok(Header {
-        alg,
-        kid: raw.kid.map(|kid| kid.0.into_owned().into_boxed_str()),
-    })
+    let chosen = select(alg, raw.kid.as_ref().map(|kid| &*kid.0))?;
+    Ok((alg, chosen))
 }
 
 /// What the registered-claims pass found for a NumericDate claim.
@@ -709,8 +714,22 @@ mod tests {
         assert_eq!(split(&long, 10_000).err(), Some(Reason::TooLarge));
     }
 
+    struct Header {
+        kid: Option<String>,
+    }
+
+    fn owned(json: &str, typ: Option<&str>) -> Result<Header, Reason> {
+        header(
+            &URL_SAFE_NO_PAD.encode(json),
+            &[Algorithm::HS256],
+            typ,
+            |_, kid| Ok(kid.map(str::to_owned)),
+        )
+        .map(|(_, kid)| Header { kid })
+    }
+
     fn header_of(json: &str) -> Result<Header, Reason> {
-        header(&URL_SAFE_NO_PAD.encode(json), &[Algorithm::HS256], None)
+        owned(json, None)
     }
 
     #[test]
@@ -756,13 +775,7 @@ mod tests {
 
     #[test]
     fn pinned_typ() {
-        let h = |json: &str| {
-            header(
-                &URL_SAFE_NO_PAD.encode(json),
-                &[Algorithm::HS256],
-                Some("at+jwt"),
-            )
-        };
+        let h = |json: &str| owned(json, Some("at+jwt"));
         assert!(h(r#"{"alg":"HS256","typ":"at+JWT"}"#).is_ok());
         assert!(h(r#"{"alg":"HS256","typ":"application/at+jwt"}"#).is_ok());
         assert_eq!(

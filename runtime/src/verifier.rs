@@ -25,6 +25,9 @@ struct BoundKey {
     key: Key,
     /// The pinned algorithms this key may verify, one bit each.
     algorithms: u16,
+    /// For an HMAC key, its keyed states.
+    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+    hmac: Option<crate::crypto::HmacKeys>,
 }
 
 struct KeySet {
@@ -92,7 +95,27 @@ fn bind(keys: Vec<Key>, pinned: &'static [Algorithm]) -> Result<KeySet, KeyError
         .into_iter()
         .map(|key| {
             let algorithms = key.bind(pinned)?;
-            Ok(BoundKey { key, algorithms })
+            #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+            let hmac = match key.kind {
+                crate::key::KeyKind::Hmac { .. } => {
+                    let bound: Vec<Algorithm> = pinned
+                        .iter()
+                        .copied()
+                        .filter(|alg| algorithms & alg_bit(*alg) != 0)
+                        .collect();
+                    key.decoding
+                        .try_get_as_bytes()
+                        .ok()
+                        .map(|secret| crate::crypto::HmacKeys::new(secret, &bound))
+                }
+                _ => None,
+            };
+            Ok(BoundKey {
+                key,
+                algorithms,
+                #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+                hmac,
+            })
         })
         .collect::<Result<Box<[_]>, KeyError>>()?;
     Ok(KeySet {
@@ -105,19 +128,18 @@ impl KeySet {
     /// The key for `alg` and `kid`. With named keys, a `kid` must name one;
     /// without a `kid`, exactly one key may fit `alg`, since trying several
     /// would multiply the cost of a forged token.
-    fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, Reason> {
+    fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&BoundKey, Reason> {
         let bit = alg_bit(alg);
         if let (Some(kid), true) = (kid, self.any_kid) {
             return self
                 .keys
                 .iter()
                 .find(|k| k.key.kid.as_deref() == Some(kid) && k.algorithms & bit != 0)
-                .map(|k| &k.key)
                 .ok_or(Reason::UnknownKey);
         }
         let mut fitting = self.keys.iter().filter(|k| k.algorithms & bit != 0);
         match (fitting.next(), fitting.next()) {
-            (Some(only), None) => Ok(&only.key),
+            (Some(only), None) => Ok(only),
             _ => Err(Reason::UnknownKey),
         }
     }
@@ -189,14 +211,20 @@ impl<T: Claims> Verifier<T> {
         keys: &KeySet,
     ) -> Result<(), Reason> {
         let inner = &*self.inner;
-        let header = decode::header(segments.header, inner.algorithms, inner.typ)?;
-        let key = keys.select(header.alg, header.kid.as_deref())?;
-        crate::crypto::verify(
-            &key.decoding,
-            header.alg,
-            segments.signing_input.as_bytes(),
-            segments.signature,
-        )
+        let (alg, bound) =
+            decode::header(segments.header, inner.algorithms, inner.typ, |alg, kid| {
+                keys.select(alg, kid)
+            })?;
+        let message = segments.signing_input.as_bytes();
+        #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
+        if let Some(verdict) = bound
+            .hmac
+            .as_ref()
+            .and_then(|hmac| hmac.verify(alg, message, segments.signature))
+        {
+            return verdict;
+        }
+        crate::crypto::verify(&bound.key.decoding, alg, message, segments.signature)
     }
 
     /// Runs only the size gate, the header rules, key selection and the
