@@ -84,6 +84,17 @@ pub(crate) fn base64(segment: &str) -> Result<Vec<u8>, Reason> {
         .map_err(|_| Reason::Malformed)
 }
 
+/// Decodes the payload, which must be UTF-8 throughout (RFC 7519 §7.2),
+/// members skipped unread included: serde_json does not check strings it
+/// skips, so this is checked once here, before either pass reads it.
+pub(crate) fn payload(segment: &str) -> Result<Vec<u8>, Reason> {
+    let bytes = base64(segment)?;
+    if core::str::from_utf8(&bytes).is_err() {
+        return Err(Reason::Claims);
+    }
+    Ok(bytes)
+}
+
 /// A string that borrows from the input when it has no escapes.
 struct Str<'de>(Cow<'de, str>);
 
@@ -228,7 +239,10 @@ pub(crate) fn header<R>(
     let len = URL_SAFE_NO_PAD
         .decode_slice(segment, &mut buf)
         .map_err(|_| Reason::Malformed)?;
-    let raw: RawHeader<'_> = serde_json::from_slice(&buf[..len]).map_err(|_| Reason::Malformed)?;
+    // The whole header must be UTF-8 (RFC 7515 §5.2), members skipped
+    // unread included: serde_json does not check strings it skips.
+    let text = core::str::from_utf8(&buf[..len]).map_err(|_| Reason::Malformed)?;
+    let raw: RawHeader<'_> = serde_json::from_str(text).map_err(|_| Reason::Malformed)?;
     let alg = raw.alg.ok_or(Reason::Malformed)?;
     let alg = Algorithm::from_name(&alg.0)
         .filter(|alg| pinned.contains(alg))
@@ -771,6 +785,16 @@ mod tests {
         );
         let kid = header_of(r#"{"alg":"HS256","kid":"k\u0031","jwk":{"kty":"oct"}}"#);
         assert_eq!(kid.ok().and_then(|h| h.kid).as_deref(), Some("k1"));
+    }
+
+    #[test]
+    fn invalid_utf8_anywhere_is_refused() {
+        let header = URL_SAFE_NO_PAD.encode(b"{\"alg\":\"HS256\",\"x\":\"\xc0\xaf\"}");
+        let verdict = super::header(&header, &[Algorithm::HS256], None, |_, _| Ok(()));
+        assert_eq!(verdict.err(), Some(Reason::Malformed));
+        let payload = URL_SAFE_NO_PAD.encode(b"{\"exp\":1,\"x\":{\"t\xd9\":0}}");
+        assert_eq!(super::payload(&payload).err(), Some(Reason::Claims));
+        assert!(super::payload(&URL_SAFE_NO_PAD.encode("{\"x\":\"é\"}")).is_ok());
     }
 
     #[test]

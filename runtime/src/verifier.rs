@@ -180,7 +180,7 @@ impl<T: Claims> Verifier<T> {
             return Ok((cache.clone)(&hit));
         }
         self.check_signature(&segments, &keys)?;
-        let payload = decode::base64(segments.payload)?;
+        let payload = decode::payload(segments.payload)?;
         let registered = decode::registered(&payload, &inner.issuers, &inner.audiences)?;
         decode::validate(
             &registered,
