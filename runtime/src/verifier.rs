@@ -171,14 +171,20 @@ impl<T: Claims> Verifier<T> {
 
     fn verify_reason(&self, token: &str) -> Result<T, Reason> {
         let inner = &*self.inner;
-        let segments = decode::split(token, inner.max_token_bytes)?;
+        if token.len() > inner.max_token_bytes {
+            return Err(Reason::TooLarge);
+        }
         let now = inner.clock.now();
         let keys = inner.keys.read().unwrap_or_else(PoisonError::into_inner);
+        // The cache is keyed by the whole token, compared byte for byte, so a
+        // hit is a token that passed every check below when it was cached:
+        // the shape check need not run again.
         if let Some(cache) = &inner.cache
             && let Some(hit) = cache.claims.get(token, now)
         {
             return Ok((cache.clone)(&hit));
         }
+        let segments = decode::split(token, inner.max_token_bytes)?;
         self.check_signature(&segments, &keys)?;
         let payload = decode::payload(segments.payload)?;
         let registered = decode::registered(&payload, &inner.issuers, &inner.audiences)?;
