@@ -380,6 +380,13 @@ impl<V> Shard<V> {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
+                // Grow to the shard's capacity in one step instead of by
+                // doubling, so the slab never holds more slots than the
+                // entries it accounts for.
+                if self.slots.len() == self.slots.capacity() {
+                    self.slots
+                        .reserve_exact(self.max_entries.saturating_sub(self.slots.len()).max(1));
+                }
                 self.slots.push(None);
                 self.slots.len() - 1
             }
@@ -728,6 +735,18 @@ mod tests {
         for i in 0..500_u32 {
             cache.insert(&format!("token-{i:04}"), Arc::new(i), 100, 0);
             assert!(cache.stats().bytes <= max_bytes as u64);
+        }
+    }
+
+    #[test]
+    fn the_slab_never_outgrows_its_capacity() {
+        let cache = single(37, usize::MAX, 60);
+        for i in 0..200 {
+            cache.insert(&format!("token-{i}"), Arc::new(i), 100, 1);
+        }
+        for shard in &cache.shards {
+            let shard = super::lock(shard);
+            assert!(shard.slots.capacity() <= 37, "{}", shard.slots.capacity());
         }
     }
 
