@@ -96,28 +96,31 @@ fn key_of(meta: &ParseNestedMeta<'_>, keys: &[&'static str]) -> Option<&'static 
     keys.iter().copied().find(|k| meta.path.is_ident(k))
 }
 
-fn parse_usize(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<usize>> {
-    let lit: LitInt = meta.value()?.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("`{key}` takes an integer, as in `{key} = 64`"),
-        )
-    })?;
-    let value = lit.base10_parse::<usize>()?;
-    Ok(Spanned {
-        value,
-        span: lit.span(),
-    })
+/// A plausible value for an integer key, for the "takes an integer" error.
+fn example(key: &str) -> &'static str {
+    match key {
+        symbol::MAX_LEN => "64",
+        symbol::MAX_ITEMS => "8",
+        symbol::MAX_TOKEN_BYTES => "4096",
+        symbol::CAPACITY => "10_000",
+        symbol::TTL => "300",
+        _ => "30",
+    }
 }
 
-fn parse_u64(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<u64>> {
+/// `key = <integer>`.
+fn parse_int<N>(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Spanned<N>>
+where
+    N: std::str::FromStr,
+    N::Err: std::fmt::Display,
+{
     let lit: LitInt = meta.value()?.parse().map_err(|e| {
         syn::Error::new(
             e.span(),
-            format!("`{key}` takes an integer, as in `{key} = 30`"),
+            format!("`{key}` takes an integer, as in `{key} = {}`", example(key)),
         )
     })?;
-    let value = lit.base10_parse::<u64>()?;
+    let value = lit.base10_parse::<N>()?;
     Ok(Spanned {
         value,
         span: lit.span(),
@@ -240,11 +243,11 @@ fn parse_cache(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Cache> {
     meta.parse_nested_meta(|inner| {
         if inner.path.is_ident(symbol::CAPACITY) {
             // capacity = 10_000
-            let v = parse_usize(&inner, symbol::CAPACITY)?;
+            let v = parse_int(&inner, symbol::CAPACITY)?;
             set_once(cx, &mut cache.capacity, v, &inner, symbol::CAPACITY);
         } else if inner.path.is_ident(symbol::TTL) {
             // ttl = 300
-            let v = parse_u64(&inner, symbol::TTL)?;
+            let v = parse_int(&inner, symbol::TTL)?;
             set_once(cx, &mut cache.ttl, v, &inner, symbol::TTL);
         } else {
             cx.syn_error(unknown(&inner, "`cache(...)`", symbol::CACHE_KEYS));
@@ -331,12 +334,12 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
                 }
                 // leeway = 30
                 symbol::LEEWAY => {
-                    let v = parse_u64(&meta, key)?;
+                    let v = parse_int(&meta, key)?;
                     set_once(cx, &mut out.leeway, v, &meta, key);
                 }
                 // max_token_bytes = 4096
                 symbol::MAX_TOKEN_BYTES => {
-                    let v = parse_usize(&meta, key)?;
+                    let v = parse_int(&meta, key)?;
                     set_once(cx, &mut out.max_token_bytes, v, &meta, key);
                 }
                 // source = bearer | cookie("name") | header("X-Name")
@@ -412,12 +415,12 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             match key {
                 // max_len = 64
                 symbol::MAX_LEN => {
-                    let v = parse_usize(&meta, key)?;
+                    let v = parse_int(&meta, key)?;
                     set_once(cx, &mut out.max_len, v, &meta, key);
                 }
                 // max_items = 8
                 symbol::MAX_ITEMS => {
-                    let v = parse_usize(&meta, key)?;
+                    let v = parse_int(&meta, key)?;
                     set_once(cx, &mut out.max_items, v, &meta, key);
                 }
                 // rename = "wire-name"

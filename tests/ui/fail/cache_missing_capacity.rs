@@ -1,0 +1,9 @@
+use claimguard::Claims;
+
+#[derive(Claims, Clone)]
+#[claims(algorithms = [HS256], cache(ttl = 60))]
+struct User {
+    exp: u64,
+}
+
+fn main() {}
