@@ -1,4 +1,4 @@
-//! Is a P-256 or P-384 point on its curve? Checked once, when a key is made,
+//! Is a P-256, P-384 or Ed25519 point on its curve? Checked once, when a key is made,
 //! so that a corrupted or hostile public key is refused at start-up instead
 //! of failing every request. Plain schoolbook arithmetic on six 64-bit limbs:
 //! slow by crypto standards, but it runs once per key, needs no backend, and
@@ -124,6 +124,63 @@ pub(crate) fn on_curve(point: &[u8]) -> bool {
     y2 == rhs
 }
 
+/// `base^exp mod p` by square-and-multiply over the bits of `exp`.
+fn pow_mod(base: &Limbs, exp: &Limbs, p: &Limbs) -> Limbs {
+    let mut acc = [0u64; 6];
+    acc[0] = 1;
+    for i in (0..6).rev() {
+        for bit in (0..64).rev() {
+            acc = mul_mod(&acc, &acc, p);
+            if (exp[i] >> bit) & 1 == 1 {
+                acc = mul_mod(&acc, base, p);
+            }
+        }
+    }
+    acc
+}
+
+/// Edwards25519's prime `2^255 - 19`, `d`, `p - 2` and `(p - 1) / 2`, big-endian.
+const ED_P: &str = "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed";
+const ED_D: &str = "52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3";
+const ED_P_MINUS_2: &str = "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeb";
+const ED_HALF: &str = "3ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff6";
+
+/// Whether 32 bytes are the encoding of a point on Edwards25519 (RFC 8032
+/// §5.1.3): `y` below `p`, and `x^2 = (y^2 - 1) / (d y^2 + 1)` a square, with
+/// no sign bit on `x = 0`. Checked by Euler's criterion, so no square root is
+/// taken.
+pub(crate) fn ed25519_on_curve(encoded: &[u8]) -> bool {
+    let Ok(bytes) = <[u8; 32]>::try_from(encoded) else {
+        return false;
+    };
+    let sign = bytes[31] >> 7;
+    let mut big_endian = bytes;
+    big_endian.reverse();
+    big_endian[0] &= 0x7f;
+    let (p, d) = (from_hex(ED_P), from_hex(ED_D));
+    let Some(y) = from_be(&big_endian) else {
+        return false;
+    };
+    if !less(&y, &p) {
+        return false;
+    }
+    let mut one = [0u64; 6];
+    one[0] = 1;
+    let y2 = mul_mod(&y, &y, &p);
+    // u = y^2 - 1 and v = d y^2 + 1, all mod p.
+    let u = if y2 == [0; 6] {
+        sub(&p, &one)
+    } else {
+        sub(&y2, &one)
+    };
+    let v = add_mod(&mul_mod(&d, &y2, &p), &one, &p);
+    let w = mul_mod(&u, &pow_mod(&v, &from_hex(ED_P_MINUS_2), &p), &p);
+    if w == [0; 6] {
+        return sign == 0;
+    }
+    pow_mod(&w, &from_hex(ED_HALF), &p) == one
+}
+
 #[cfg(test)]
 mod tests {
     use super::on_curve;
@@ -133,6 +190,36 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or(0))
             .collect()
+    }
+
+    #[test]
+    fn ed25519_encodings() {
+        use super::ed25519_on_curve;
+        let y = |n: u8| {
+            let mut bytes = [0u8; 32];
+            bytes[0] = n;
+            bytes
+        };
+        // Small y values on and off the curve (checked independently).
+        for good in [1u8, 3, 4, 5, 6, 9] {
+            assert!(ed25519_on_curve(&y(good)), "{good}");
+        }
+        for bad in [2u8, 7, 8, 11, 12] {
+            assert!(!ed25519_on_curve(&y(bad)), "{bad}");
+        }
+        // y = 1 gives x = 0, whose sign bit must be clear.
+        let mut negative_zero = y(1);
+        negative_zero[31] |= 0x80;
+        assert!(!ed25519_on_curve(&negative_zero));
+        // y = p is not canonical.
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        assert!(!ed25519_on_curve(&p));
+        assert!(!ed25519_on_curve(&[0u8; 31]));
+        // RFC 8032 test 1's public key.
+        let rfc = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert!(ed25519_on_curve(&rfc));
     }
 
     #[test]

@@ -156,6 +156,17 @@ fn rsa_bits_checked(n: &[u8]) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// Refuses 32 bytes that do not encode a point of Edwards25519.
+fn ed25519_checked(raw: &[u8]) -> Result<(), KeyError> {
+    if crate::curve::ed25519_on_curve(raw) {
+        Ok(())
+    } else {
+        Err(KeyError::Malformed(
+            "Ed25519 public key (not a point on the curve)",
+        ))
+    }
+}
+
 /// The curve of an uncompressed SEC1 point, once it is known to lie on it.
 fn ec_kind(point: &[u8]) -> Result<KeyKind, KeyError> {
     let kind = match (point.first(), point.len()) {
@@ -277,7 +288,10 @@ impl Key {
         let decoding = DecodingKey::from_ed_pem(pem.as_ref())
             .map_err(|_| KeyError::Malformed("Ed25519 public key PEM"))?;
         match decoding.try_get_as_bytes() {
-            Ok(raw) if raw.len() == 32 => Ok(Self::new(KeyKind::Ed25519, decoding)),
+            Ok(raw) if raw.len() == 32 => {
+                ed25519_checked(raw)?;
+                Ok(Self::new(KeyKind::Ed25519, decoding))
+            }
             _ => Err(KeyError::Malformed("Ed25519 public key PEM")),
         }
     }
@@ -286,6 +300,7 @@ impl Key {
     pub fn ed25519_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         match der::spki(der.as_ref()) {
             Some((der::OID_ED25519, None, raw)) if raw.len() == 32 => {
+                ed25519_checked(raw)?;
                 Ok(Self::new(KeyKind::Ed25519, DecodingKey::from_ed_der(raw)))
             }
             _ => Err(KeyError::Malformed("Ed25519 public key DER")),
@@ -373,6 +388,7 @@ impl Key {
                 if x.len() != 32 {
                     return Err(KeyError::Malformed("Ed25519 JWK"));
                 }
+                ed25519_checked(&x)?;
                 Self::new(KeyKind::Ed25519, DecodingKey::from_ed_der(&x))
             }
             AlgorithmParameters::OctetKey(oct) => Self::hmac(b64(&oct.value, "oct JWK")?)?,
@@ -537,6 +553,32 @@ mod tests {
         assert!(matches!(Key::from_jwk(jwk), Err(KeyError::Malformed(_))));
         let good = jwk.replace("9nVgnw", "9nVgmw");
         assert!(Key::from_jwk(&good).is_ok());
+    }
+
+    #[test]
+    fn ed25519_keys_off_the_curve_are_refused() {
+        let spki = |y: u8| {
+            let mut der = vec![
+                0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+            ];
+            let mut point = [0u8; 32];
+            point[0] = y;
+            der.extend_from_slice(&point);
+            der
+        };
+        // y = 3 is on the curve, y = 2 is not.
+        assert!(Key::ed25519_der(spki(3)).is_ok());
+        assert!(matches!(
+            Key::ed25519_der(spki(2)),
+            Err(KeyError::Malformed(_))
+        ));
+        let x = URL_SAFE_NO_PAD.encode({
+            let mut point = [0u8; 32];
+            point[0] = 2;
+            point
+        });
+        let jwk = format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"}}"#);
+        assert!(matches!(Key::from_jwk(&jwk), Err(KeyError::Malformed(_))));
     }
 
     #[test]
