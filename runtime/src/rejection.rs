@@ -62,6 +62,26 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason once (`MissingClaim` with `"exp"`), for code that checks
+    /// a response against every response claimguard can give.
+    pub const ALL: [Reason; 15] = [
+        Self::Missing,
+        Self::InvalidRequest,
+        Self::TooLarge,
+        Self::Malformed,
+        Self::Algorithm,
+        Self::UnsupportedHeader,
+        Self::UnknownKey,
+        Self::Signature,
+        Self::Claims,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::IssuedInFuture,
+        Self::Issuer,
+        Self::Audience,
+        Self::MissingClaim("exp"),
+    ];
+
     /// The HTTP status this reason is answered with.
     pub const fn status(self) -> StatusCode {
         match self {
@@ -191,6 +211,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn all_lists_every_variant_once() {
+        // Adding a variant breaks this match until `ALL` is updated too.
+        let index = |reason: Reason| match reason {
+            Reason::Missing => 0,
+            Reason::InvalidRequest => 1,
+            Reason::TooLarge => 2,
+            Reason::Malformed => 3,
+            Reason::Algorithm => 4,
+            Reason::UnsupportedHeader => 5,
+            Reason::UnknownKey => 6,
+            Reason::Signature => 7,
+            Reason::Claims => 8,
+            Reason::Expired => 9,
+            Reason::NotYetValid => 10,
+            Reason::IssuedInFuture => 11,
+            Reason::Issuer => 12,
+            Reason::Audience => 13,
+            Reason::MissingClaim(_) => 14,
+        };
+        for (i, reason) in Reason::ALL.into_iter().enumerate() {
+            assert_eq!(index(reason), i);
+        }
+    }
+
+    #[test]
     fn missing_gets_a_bare_challenge() {
         let rejection = Rejection::new(Reason::Missing);
         assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
@@ -199,21 +244,10 @@ mod tests {
 
     #[test]
     fn every_token_reason_is_a_401_invalid_token_with_json_body() {
-        for reason in [
-            Reason::TooLarge,
-            Reason::Malformed,
-            Reason::Algorithm,
-            Reason::UnsupportedHeader,
-            Reason::UnknownKey,
-            Reason::Signature,
-            Reason::Claims,
-            Reason::Expired,
-            Reason::NotYetValid,
-            Reason::IssuedInFuture,
-            Reason::Issuer,
-            Reason::Audience,
-            Reason::MissingClaim("exp"),
-        ] {
+        for reason in Reason::ALL
+            .into_iter()
+            .filter(|r| !matches!(r, Reason::Missing | Reason::InvalidRequest))
+        {
             let rejection = Rejection::new(reason);
             assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
             let challenge = rejection.challenge();
