@@ -65,7 +65,7 @@ fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
     let ident = &input.original.ident;
     let body = match &input.data {
         Data::Struct(fields) => {
-            let deserialize = struct_deserialize(ident, fields);
+            let deserialize = struct_deserialize(ident, fields, kind);
             let bounded = struct_bounded(ident, fields);
             let claims = match kind {
                 Kind::Claims => claims_impls(input, &krate),
@@ -110,7 +110,22 @@ fn slot(i: usize) -> Ident {
     format_ident!("__claimguard_f{}", i)
 }
 
-fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
+/// The registered claim a member name is, as the runtime's variant.
+fn registered_claim(wire: &str) -> Option<Ident> {
+    symbol::REGISTERED_CLAIMS
+        .iter()
+        .find(|(name, _)| *name == wire)
+        .map(|(_, variant)| Ident::new(variant, Span::call_site()))
+}
+
+/// The member enum, the visitor and `Deserialize`. For a claims type the
+/// visitor also has a single-pass mode, in which every registered claim
+/// (`exp`, `iss`, ...) it meets is handed to the runtime's checks as it goes
+/// by, whether or not the struct has a field of that name; `decode_payload`
+/// in the `Claims` impl runs it.
+fn struct_deserialize(ident: &Ident, fields: &[Field<'_>], kind: Kind) -> TokenStream {
+    let krate = root();
+    let single_pass = kind == Kind::Claims;
     let variants: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("F{}", i)).collect();
     let wires: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
     let slots: Vec<Ident> = (0..fields.len()).map(slot).collect();
@@ -118,10 +133,34 @@ fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
         let ty = field.ty;
         let cap = cap_type(field);
         let wire = &field.wire;
-        quote_spanned! {ty.span()=>
-            __claimguard::next_field::<__A, #ty, #cap>(&mut __map, &mut #slot, #wire)?
+        match registered_claim(wire).filter(|_| single_pass) {
+            Some(claim) => quote_spanned! {ty.span()=>
+                __claimguard::next_registered_field::<__A, #ty, #cap>(
+                    &mut __map,
+                    &mut #slot,
+                    #wire,
+                    __pass.as_deref_mut(),
+                    #krate::RegisteredClaim::#claim,
+                )?
+            },
+            None => quote_spanned! {ty.span()=>
+                __claimguard::next_field::<__A, #ty, #cap>(&mut __map, &mut #slot, #wire)?
+            },
         }
     });
+    // Registered claims the struct has no field for: members of their own.
+    let others: Vec<(&str, Ident)> = if single_pass {
+        symbol::REGISTERED_CLAIMS
+            .iter()
+            .filter(|(name, _)| !wires.contains(name))
+            .map(|(name, variant)| (*name, Ident::new(variant, Span::call_site())))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let other_variants: Vec<Ident> = (0..others.len()).map(|i| format_ident!("R{}", i)).collect();
+    let other_wires = others.iter().map(|(name, _)| *name);
+    let other_claims = others.iter().map(|(_, claim)| claim);
     let finishes = fields.iter().zip(&slots).map(|(field, slot)| {
         let name = field.ident;
         let ty = field.ty;
@@ -130,7 +169,7 @@ fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
         let value = if field.attrs.default.is_some() {
             quote_spanned!(ty.span()=> __claimguard::finish_or_default::<#ty>(#slot))
         } else {
-            quote_spanned!(ty.span()=> __claimguard::finish::<#ty, #cap, __A::Error>(#slot, #wire)?)
+            quote_spanned!(ty.span()=> __claimguard::finish::<#ty, #cap, <__A as __claimguard::serde::de::MapAccess<'de>>::Error>(#slot, #wire)?)
         };
         quote!(#name: #value)
     });
@@ -143,66 +182,103 @@ fn struct_deserialize(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
         quote_spanned!(ty.span()=> let _ = __claimguard::field_bound::<#ty, #cap>();)
     });
     let expecting = format!("the claims of `{ident}`");
+    let (visitor_def, visitor_generics, take_pass, plain) = if single_pass {
+        (
+            quote! {
+                struct __ClaimguardVisitor<'__p, '__s> {
+                    pass: ::core::option::Option<&'__p mut __claimguard::RegisteredPass<'__s>>,
+                }
+            },
+            quote!(<'__p, '__s>),
+            quote!(let mut __pass = self.pass;),
+            quote!(__ClaimguardVisitor {
+                pass: ::core::option::Option::None
+            }),
+        )
+    } else {
+        (
+            quote!(
+                struct __ClaimguardVisitor;
+            ),
+            TokenStream::new(),
+            TokenStream::new(),
+            quote!(__ClaimguardVisitor),
+        )
+    };
+    let visitor_lifetimes = if single_pass {
+        quote!(<'de, '__p, '__s>)
+    } else {
+        quote!(<'de>)
+    };
     quote! {
-        #[automatically_derived]
-        impl<'de> __claimguard::serde::Deserialize<'de> for #ident {
-            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+        enum __ClaimguardMember { #(#variants,)* #(#other_variants,)* Ignore }
+
+        impl<'de> __claimguard::serde::Deserialize<'de> for __ClaimguardMember {
+            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, <__D as __claimguard::serde::Deserializer<'de>>::Error>
             where
                 __D: __claimguard::serde::Deserializer<'de>,
             {
-                enum __ClaimguardMember { #(#variants,)* Ignore }
-
-                impl<'de> __claimguard::serde::Deserialize<'de> for __ClaimguardMember {
-                    fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
-                    where
-                        __D: __claimguard::serde::Deserializer<'de>,
-                    {
-                        struct __ClaimguardMemberVisitor;
-                        impl<'de> __claimguard::serde::de::Visitor<'de> for __ClaimguardMemberVisitor {
-                            type Value = __ClaimguardMember;
-                            fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                                __f.write_str("a member name")
-                            }
-                            fn visit_str<__E>(self, __value: &str) -> ::core::result::Result<__ClaimguardMember, __E>
-                            where
-                                __E: __claimguard::serde::de::Error,
-                            {
-                                ::core::result::Result::Ok(match __value {
-                                    #(#wires => __ClaimguardMember::#variants,)*
-                                    _ => __ClaimguardMember::Ignore,
-                                })
-                            }
-                        }
-                        __deserializer.deserialize_identifier(__ClaimguardMemberVisitor)
-                    }
-                }
-
-                struct __ClaimguardVisitor;
-                impl<'de> __claimguard::serde::de::Visitor<'de> for __ClaimguardVisitor {
-                    type Value = #ident;
+                struct __ClaimguardMemberVisitor;
+                impl<'de> __claimguard::serde::de::Visitor<'de> for __ClaimguardMemberVisitor {
+                    type Value = __ClaimguardMember;
                     fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        __f.write_str(#expecting)
+                        __f.write_str("a member name")
                     }
-                    fn visit_map<__A>(self, mut __map: __A) -> ::core::result::Result<#ident, __A::Error>
+                    fn visit_str<__E>(self, __value: &str) -> ::core::result::Result<__ClaimguardMember, __E>
                     where
-                        __A: __claimguard::serde::de::MapAccess<'de>,
+                        __E: __claimguard::serde::de::Error,
                     {
-                        #(#checks)*
-                        #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
-                        while let ::core::option::Option::Some(__member) =
-                            __claimguard::serde::de::MapAccess::next_key::<__ClaimguardMember>(&mut __map)?
-                        {
-                            match __member {
-                                #(__ClaimguardMember::#variants => #reads,)*
-                                __ClaimguardMember::Ignore => {
-                                    __claimguard::serde::de::MapAccess::next_value::<__claimguard::serde::de::IgnoredAny>(&mut __map)?;
-                                }
-                            }
-                        }
-                        ::core::result::Result::Ok(#ident { #(#finishes,)* })
+                        ::core::result::Result::Ok(match __value {
+                            #(#wires => __ClaimguardMember::#variants,)*
+                            #(#other_wires => __ClaimguardMember::#other_variants,)*
+                            _ => __ClaimguardMember::Ignore,
+                        })
                     }
                 }
-                __claimguard::serde::Deserializer::deserialize_map(__deserializer, __ClaimguardVisitor)
+                __deserializer.deserialize_identifier(__ClaimguardMemberVisitor)
+            }
+        }
+
+        #visitor_def
+
+        impl #visitor_lifetimes __claimguard::serde::de::Visitor<'de> for __ClaimguardVisitor #visitor_generics {
+            type Value = #ident;
+            fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __f.write_str(#expecting)
+            }
+            fn visit_map<__A>(self, mut __map: __A) -> ::core::result::Result<#ident, <__A as __claimguard::serde::de::MapAccess<'de>>::Error>
+            where
+                __A: __claimguard::serde::de::MapAccess<'de>,
+            {
+                #(#checks)*
+                #take_pass
+                #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
+                while let ::core::option::Option::Some(__member) =
+                    __claimguard::serde::de::MapAccess::next_key::<__ClaimguardMember>(&mut __map)?
+                {
+                    match __member {
+                        #(__ClaimguardMember::#variants => #reads,)*
+                        #(__ClaimguardMember::#other_variants => __claimguard::next_registered(
+                            &mut __map,
+                            __pass.as_deref_mut(),
+                            #krate::RegisteredClaim::#other_claims,
+                        )?,)*
+                        __ClaimguardMember::Ignore => {
+                            __claimguard::serde::de::MapAccess::next_value::<__claimguard::serde::de::IgnoredAny>(&mut __map)?;
+                        }
+                    }
+                }
+                ::core::result::Result::Ok(#ident { #(#finishes,)* })
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> __claimguard::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, <__D as __claimguard::serde::Deserializer<'de>>::Error>
+            where
+                __D: __claimguard::serde::Deserializer<'de>,
+            {
+                __claimguard::serde::Deserializer::deserialize_map(__deserializer, #plain)
             }
         }
     }
@@ -219,7 +295,7 @@ fn struct_bounded(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
         impl __claimguard::Bounded for #ident {
             const MAX_HEAP: usize = __claimguard::sum(&[#(#bounds),*]);
 
-            fn deserialize_bounded<'de, __D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            fn deserialize_bounded<'de, __D>(__deserializer: __D) -> ::core::result::Result<Self, <__D as __claimguard::serde::Deserializer<'de>>::Error>
             where
                 __D: __claimguard::serde::Deserializer<'de>,
             {
@@ -239,7 +315,7 @@ fn enum_impls(ident: &Ident, variants: &[Variant<'_>]) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl<'de> __claimguard::serde::Deserialize<'de> for #ident {
-            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            fn deserialize<__D>(__deserializer: __D) -> ::core::result::Result<Self, <__D as __claimguard::serde::Deserializer<'de>>::Error>
             where
                 __D: __claimguard::serde::Deserializer<'de>,
             {
@@ -267,7 +343,7 @@ fn enum_impls(ident: &Ident, variants: &[Variant<'_>]) -> TokenStream {
         impl __claimguard::Bounded for #ident {
             const MAX_HEAP: usize = 0;
 
-            fn deserialize_bounded<'de, __D>(__deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+            fn deserialize_bounded<'de, __D>(__deserializer: __D) -> ::core::result::Result<Self, <__D as __claimguard::serde::Deserializer<'de>>::Error>
             where
                 __D: __claimguard::serde::Deserializer<'de>,
             {
@@ -366,6 +442,13 @@ fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
         impl #krate::Claims for #ident {
             const CONFIG: #krate::Config = #config;
             #clone
+
+            fn decode_payload(
+                __payload: &[u8],
+                __pass: &mut __claimguard::RegisteredPass<'_>,
+            ) -> ::core::option::Option<Self> {
+                __claimguard::single_pass(__payload, __ClaimguardVisitor { pass: ::core::option::Option::Some(__pass) })
+            }
         }
         #extractors
     }

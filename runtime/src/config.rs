@@ -19,6 +19,19 @@ pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
     #[doc(hidden)]
     const CLONE: Option<fn(&Self) -> Self> = None;
 
+    /// Decodes a payload into the claims and, in the same pass, hands every
+    /// registered claim to `pass`; `None` when the payload does not decode.
+    /// The derive generates a single pass; this default reads the payload
+    /// twice, registered claims first.
+    #[doc(hidden)]
+    fn decode_payload(
+        payload: &[u8],
+        pass: &mut crate::decode::RegisteredPass<'_>,
+    ) -> Option<Self> {
+        crate::decode::registered(pass, payload).ok()?;
+        serde_json::from_slice(payload).ok()
+    }
+
     /// The most bytes the cache written on the struct can hold: `capacity`
     /// entries, each a token of `max_token_bytes` plus the claims' worst-case
     /// size ([`Bounded::MAX_HEAP`] and the struct itself) plus a fixed

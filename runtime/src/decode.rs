@@ -312,6 +312,21 @@ member_names!(ClaimName {
     Jti = "jti",
 });
 
+impl ClaimName {
+    fn claim(self) -> Option<RegisteredClaim> {
+        Some(match self {
+            Self::Exp => RegisteredClaim::Exp,
+            Self::Nbf => RegisteredClaim::Nbf,
+            Self::Iat => RegisteredClaim::Iat,
+            Self::Iss => RegisteredClaim::Iss,
+            Self::Aud => RegisteredClaim::Aud,
+            Self::Sub => RegisteredClaim::Sub,
+            Self::Jti => RegisteredClaim::Jti,
+            Self::Other => return None,
+        })
+    }
+}
+
 /// The visitor methods for every JSON type the caller does not accept: each
 /// consumes the value and reports it as invalid.
 macro_rules! otherwise_invalid {
@@ -462,62 +477,118 @@ impl<'de> Visitor<'de> for AudSeed<'_> {
     otherwise_invalid!(@one numbers, Check::Invalid);
 }
 
-/// Reads the registered claims of a payload in one pass that allocates
-/// nothing. A payload that is not a JSON object, or that repeats a registered
-/// claim, is an error.
-pub(crate) fn registered(
-    payload: &[u8],
-    issuers: &[Box<str>],
-    audiences: &[Box<str>],
-) -> Result<Registered, Reason> {
-    struct V<'s> {
-        issuers: &'s [Box<str>],
-        audiences: &'s [Box<str>],
+/// The registered-claims half of the single pass over a payload: the derived
+/// claims visitor hands it the value of every registered claim it meets
+/// (`exp`, `iss`, ... whether or not the struct has a field of that name),
+/// and the verdicts wait here until the object has been read. Reading a claim
+/// allocates nothing: `iss` and `aud` are compared where they lie. Not part
+/// of the stable API.
+#[doc(hidden)]
+pub struct RegisteredPass<'s> {
+    pub(crate) found: Registered,
+    seen: u16,
+    issuers: &'s [Box<str>],
+    audiences: &'s [Box<str>],
+}
+
+impl<'s> RegisteredPass<'s> {
+    pub(crate) fn new(issuers: &'s [Box<str>], audiences: &'s [Box<str>]) -> Self {
+        Self {
+            found: Registered::default(),
+            seen: 0,
+            issuers,
+            audiences,
+        }
     }
-    impl<'de> Visitor<'de> for V<'_> {
-        type Value = Registered;
+
+    /// Reads the value of one registered claim, refusing a second occurrence.
+    pub fn read<'de, D: Deserializer<'de>>(
+        &mut self,
+        claim: RegisteredClaim,
+        value: D,
+    ) -> Result<(), D::Error> {
+        once(&mut self.seen, 1 << claim as u16)?;
+        let any = StrSeed {
+            accepted: &[],
+            any_if_empty: true,
+        };
+        let found = &mut self.found;
+        match claim {
+            RegisteredClaim::Exp => found.exp = DateSeed { round_up: false }.deserialize(value)?,
+            RegisteredClaim::Nbf => found.nbf = DateSeed { round_up: true }.deserialize(value)?,
+            RegisteredClaim::Iat => found.iat = DateSeed { round_up: true }.deserialize(value)?,
+            RegisteredClaim::Iss => {
+                found.iss = StrSeed {
+                    accepted: self.issuers,
+                    any_if_empty: true,
+                }
+                .deserialize(value)?;
+            }
+            RegisteredClaim::Aud => found.aud = AudSeed(self.audiences).deserialize(value)?,
+            RegisteredClaim::Sub => found.sub = any.deserialize(value)?,
+            RegisteredClaim::Jti => found.jti = any.deserialize(value)?,
+        }
+        Ok(())
+    }
+
+    /// A seed that reads one registered claim's value into this pass.
+    pub fn seed<'p>(&'p mut self, claim: RegisteredClaim) -> ClaimSeed<'p, 's> {
+        ClaimSeed { pass: self, claim }
+    }
+}
+
+/// Reads one registered claim's value into a [`RegisteredPass`].
+#[doc(hidden)]
+pub struct ClaimSeed<'p, 's> {
+    pass: &'p mut RegisteredPass<'s>,
+    claim: RegisteredClaim,
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.pass.read(self.claim, d)
+    }
+}
+
+/// Reads the registered claims of a payload, and nothing else, in a pass that
+/// allocates nothing: what a claims type without a single-pass decoder is
+/// checked with, and how a payload the single pass refused is judged. A
+/// payload that is not a JSON object, or that repeats a registered claim, is
+/// an error.
+pub(crate) fn registered(pass: &mut RegisteredPass<'_>, payload: &[u8]) -> Result<(), Reason> {
+    struct V<'p, 's>(&'p mut RegisteredPass<'s>);
+    impl<'de> Visitor<'de> for V<'_, '_> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object of claims")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Registered, A::Error> {
-            let mut out = Registered::default();
-            let mut seen = 0u16;
-            let any = StrSeed {
-                accepted: &[],
-                any_if_empty: true,
-            };
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(name) = map.next_key::<ClaimName>()? {
-                if name != ClaimName::Other {
-                    once(&mut seen, 1 << name as u16)?;
-                }
-                match name {
-                    ClaimName::Exp => {
-                        out.exp = map.next_value_seed(DateSeed { round_up: false })?
-                    }
-                    ClaimName::Nbf => out.nbf = map.next_value_seed(DateSeed { round_up: true })?,
-                    ClaimName::Iat => out.iat = map.next_value_seed(DateSeed { round_up: true })?,
-                    ClaimName::Iss => {
-                        out.iss = map.next_value_seed(StrSeed {
-                            accepted: self.issuers,
-                            any_if_empty: true,
-                        })?;
-                    }
-                    ClaimName::Aud => out.aud = map.next_value_seed(AudSeed(self.audiences))?,
-                    ClaimName::Sub => out.sub = map.next_value_seed(any)?,
-                    ClaimName::Jti => out.jti = map.next_value_seed(any)?,
-                    ClaimName::Other => {
+                match name.claim() {
+                    Some(claim) => map.next_value_seed(self.0.seed(claim))?,
+                    None => {
                         map.next_value::<IgnoredAny>()?;
                     }
                 }
             }
-            Ok(out)
+            Ok(())
         }
     }
     let mut de = serde_json::Deserializer::from_slice(payload);
-    let out = de
-        .deserialize_map(V { issuers, audiences })
-        .and_then(|out| de.end().map(|()| out));
+    let out = de.deserialize_map(V(pass)).and_then(|()| de.end());
     out.map_err(|_| Reason::Claims)
+}
+
+/// Runs a derived claims visitor, in single-pass mode, over a payload.
+pub(crate) fn single_pass<'de, V: Visitor<'de>>(
+    payload: &'de [u8],
+    visitor: V,
+) -> Option<V::Value> {
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let value = de.deserialize_map(visitor).ok()?;
+    de.end().ok()?;
+    Some(value)
 }
 
 /// The validation settings the registered claims are checked against.
@@ -590,9 +661,10 @@ mod tests {
     fn check(payload: &str, now: u64, leeway: u64) -> Result<(), Reason> {
         let issuers = boxed(&["iss-a"]);
         let audiences = boxed(&["aud-a"]);
-        let claims = registered(payload.as_bytes(), &issuers, &audiences)?;
+        let mut pass = RegisteredPass::new(&issuers, &audiences);
+        registered(&mut pass, payload.as_bytes())?;
         validate(
-            &claims,
+            &pass.found,
             &Rules {
                 now,
                 leeway,

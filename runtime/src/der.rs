@@ -67,6 +67,44 @@ pub(crate) fn rsa_pkcs1(der: &[u8]) -> Option<(&[u8], &[u8])> {
     body.is_empty().then_some((n, e))
 }
 
+/// Encodes a PKCS#1 `RSAPublicKey` from a modulus and exponent given as
+/// big-endian bytes without leading zeros: the form aws-lc parses keys from.
+#[cfg_attr(not(feature = "aws_lc_rs"), allow(dead_code))]
+pub(crate) fn rsa_pkcs1_encode(n: &[u8], e: &[u8]) -> Vec<u8> {
+    fn header(out: &mut Vec<u8>, tag: u8, len: usize) {
+        out.push(tag);
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        let significant = &bytes[skip..];
+        match significant {
+            // Short form: one byte below 0x80.
+            [] => out.push(0),
+            [short] if *short < 0x80 => out.push(*short),
+            // Long form: the count of length bytes, then the bytes.
+            _ => {
+                out.push(0x80 | u8::try_from(significant.len()).unwrap_or(0x7f));
+                out.extend_from_slice(significant);
+            }
+        }
+    }
+    fn integer(out: &mut Vec<u8>, int: &[u8]) {
+        // A positive INTEGER whose top bit is set takes a leading zero.
+        let pad = int.first().is_none_or(|&b| b & 0x80 != 0);
+        header(out, INTEGER, int.len() + usize::from(pad));
+        if pad {
+            out.push(0);
+        }
+        out.extend_from_slice(int);
+    }
+    let mut body = Vec::with_capacity(n.len() + e.len() + 12);
+    integer(&mut body, n);
+    integer(&mut body, e);
+    let mut out = Vec::with_capacity(body.len() + 6);
+    header(&mut out, SEQUENCE, body.len());
+    out.extend_from_slice(&body);
+    out
+}
+
 /// The parts of a SubjectPublicKeyInfo: `(algorithm OID, parameter OID if
 /// any, key bytes)`.
 pub(crate) type Spki<'a> = (&'a [u8], Option<&'a [u8]>, &'a [u8]);
@@ -106,6 +144,28 @@ mod tests {
         assert_eq!(tlv(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]), None);
         assert_eq!(tlv(&[0x04, 0x05, 1]), None);
         assert_eq!(tlv(&[0x04]), None);
+    }
+
+    #[test]
+    fn encodes_what_it_reads() {
+        for (n, e) in [
+            (vec![0xc5; 256], vec![1, 0, 1]),
+            (vec![0x35; 256], vec![3]),
+            (vec![0x80; 1024], vec![0x81, 0, 0, 1]),
+            (vec![0x7f; 100], vec![0x7f]),
+        ] {
+            let der = rsa_pkcs1_encode(&n, &e);
+            let (n2, e2) = rsa_pkcs1(&der).unwrap_or_else(|| panic!("{der:02x?}"));
+            let strip = |int: &[u8]| {
+                int.iter()
+                    .skip_while(|&&b| b == 0)
+                    .copied()
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!((strip(n2), strip(e2)), (n.clone(), e.clone()));
+            // A leading zero exactly when the top bit is set.
+            assert_eq!(n2.len(), n.len() + usize::from(n[0] >= 0x80));
+        }
     }
 
     #[test]

@@ -21,6 +21,9 @@ use crate::der;
 /// The smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
 
+/// The largest RSA modulus accepted, in bits.
+pub const MAX_RSA_BITS: usize = 8192;
+
 /// The shortest HMAC secret accepted by [`Key::hmac`] (HS256's minimum); HS384
 /// and HS512 need 48 and 64 bytes.
 pub const MIN_HMAC_BYTES: usize = 32;
@@ -36,7 +39,8 @@ pub enum KeyError {
         /// The least the pinned algorithm accepts.
         min: usize,
     },
-    /// An RSA modulus smaller than [`MIN_RSA_BITS`].
+    /// An RSA modulus smaller than [`MIN_RSA_BITS`] (one larger than
+    /// [`MAX_RSA_BITS`] is [`KeyError::Unsupported`]).
     RsaTooSmall {
         /// The modulus's size in bits.
         bits: usize,
@@ -128,11 +132,25 @@ impl KeyKind {
     }
 }
 
+/// The key itself, in the one form each family is kept in; the backend
+/// prepares it for each algorithm when a verifier is built.
+#[derive(Clone)]
+pub(crate) enum Material {
+    /// An HMAC secret.
+    Secret(Box<[u8]>),
+    /// An RSA modulus and public exponent, big-endian, without leading zeros.
+    Rsa { n: Box<[u8]>, e: Box<[u8]> },
+    /// An uncompressed SEC1 point on P-256 or P-384.
+    Ec(Box<[u8]>),
+    /// An Ed25519 point, compressed.
+    Ed25519([u8; 32]),
+}
+
 /// A public key (or HMAC secret) that verifies token signatures.
 #[derive(Clone)]
 pub struct Key {
     pub(crate) kind: KeyKind,
-    pub(crate) decoding: DecodingKey,
+    pub(crate) material: Material,
     pub(crate) kid: Option<Box<str>>,
     pub(crate) only: Option<Algorithm>,
 }
@@ -148,23 +166,52 @@ impl fmt::Debug for Key {
     }
 }
 
-fn rsa_bits_checked(n: &[u8]) -> Result<(), KeyError> {
+/// An RSA key from its modulus and exponent (big-endian, leading zeros
+/// allowed), once both are checked.
+fn rsa_key(n: &[u8], e: &[u8]) -> Result<Key, KeyError> {
     let bits = der::unsigned_bits(n);
     if bits < MIN_RSA_BITS {
         return Err(KeyError::RsaTooSmall { bits });
     }
-    Ok(())
+    if bits > MAX_RSA_BITS {
+        return Err(KeyError::Unsupported("RSA moduli over 8192 bits"));
+    }
+    // An odd exponent of at least 3 and at most 33 bits, as both backends
+    // require (aws-lc refuses larger ones).
+    let e_bits = der::unsigned_bits(e);
+    if !(2..=33).contains(&e_bits) || e.last().is_none_or(|b| b & 1 == 0) {
+        return Err(KeyError::Malformed("RSA public exponent"));
+    }
+    let trim = |int: &[u8]| -> Box<[u8]> {
+        let start = int.iter().position(|&b| b != 0).unwrap_or(int.len());
+        int[start..].into()
+    };
+    Ok(Key::new(
+        KeyKind::Rsa,
+        Material::Rsa {
+            n: trim(n),
+            e: trim(e),
+        },
+    ))
 }
 
-/// Refuses 32 bytes that do not encode a point of Edwards25519.
-fn ed25519_checked(raw: &[u8]) -> Result<(), KeyError> {
-    if crate::curve::ed25519_on_curve(raw) {
-        Ok(())
-    } else {
-        Err(KeyError::Malformed(
+/// An Ed25519 key from its 32 bytes, once they are known to encode a point
+/// of Edwards25519.
+fn ed25519_key(raw: &[u8], what: &'static str) -> Result<Key, KeyError> {
+    let raw: [u8; 32] = raw.try_into().map_err(|_| KeyError::Malformed(what))?;
+    if !crate::curve::ed25519_on_curve(&raw) {
+        return Err(KeyError::Malformed(
             "Ed25519 public key (not a point on the curve)",
-        ))
+        ));
     }
+    Ok(Key::new(KeyKind::Ed25519, Material::Ed25519(raw)))
+}
+
+/// A P-256 or P-384 key from an uncompressed SEC1 point, once the point is
+/// known to lie on its curve.
+fn ec_key(point: &[u8]) -> Result<Key, KeyError> {
+    let kind = ec_kind(point)?;
+    Ok(Key::new(kind, Material::Ec(point.into())))
 }
 
 /// The curve of an uncompressed SEC1 point, once it is known to lie on it.
@@ -188,10 +235,10 @@ fn ec_kind(point: &[u8]) -> Result<KeyKind, KeyError> {
 }
 
 impl Key {
-    fn new(kind: KeyKind, decoding: DecodingKey) -> Self {
+    fn new(kind: KeyKind, material: Material) -> Self {
         Self {
             kind,
-            decoding,
+            material,
             kid: None,
             only: None,
         }
@@ -207,9 +254,10 @@ impl Key {
                 min: MIN_HMAC_BYTES,
             });
         }
-        let decoding =
-            DecodingKey::from_secret(secret).map_err(|_| KeyError::Malformed("HMAC secret"))?;
-        Ok(Self::new(KeyKind::Hmac { len: secret.len() }, decoding))
+        Ok(Self::new(
+            KeyKind::Hmac { len: secret.len() },
+            Material::Secret(secret.into()),
+        ))
     }
 
     /// An RSA public key in PEM (`RSA PUBLIC KEY` or `PUBLIC KEY`).
@@ -219,9 +267,8 @@ impl Key {
         let pkcs1 = decoding
             .try_get_as_bytes()
             .map_err(|_| KeyError::Malformed("RSA public key PEM"))?;
-        let (n, _) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key PEM"))?;
-        rsa_bits_checked(n)?;
-        Ok(Self::new(KeyKind::Rsa, decoding))
+        let (n, e) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key PEM"))?;
+        rsa_key(n, e)
     }
 
     /// An RSA public key in DER: PKCS#1 `RSAPublicKey` or SubjectPublicKeyInfo.
@@ -237,21 +284,13 @@ impl Key {
             }
             None => der,
         };
-        let (n, _) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key DER"))?;
-        rsa_bits_checked(n)?;
-        Ok(Self::new(KeyKind::Rsa, DecodingKey::from_rsa_der(pkcs1)))
+        let (n, e) = der::rsa_pkcs1(pkcs1).ok_or(KeyError::Malformed("RSA public key DER"))?;
+        rsa_key(n, e)
     }
 
     /// An RSA public key from its modulus and exponent, big-endian bytes.
     pub fn rsa_components(modulus: &[u8], exponent: &[u8]) -> Result<Self, KeyError> {
-        rsa_bits_checked(modulus)?;
-        if der::unsigned_bits(exponent) < 2 || exponent.last().is_none_or(|b| b & 1 == 0) {
-            return Err(KeyError::Malformed("RSA public exponent"));
-        }
-        Ok(Self::new(
-            KeyKind::Rsa,
-            DecodingKey::from_rsa_raw_components(modulus, exponent),
-        ))
+        rsa_key(modulus, exponent)
     }
 
     /// A P-256 or P-384 public key in PEM (`PUBLIC KEY`).
@@ -261,8 +300,7 @@ impl Key {
         let point = decoding
             .try_get_as_bytes()
             .map_err(|_| KeyError::Malformed("EC public key PEM"))?;
-        let kind = ec_kind(point)?;
-        Ok(Self::new(kind, decoding))
+        ec_key(point)
     }
 
     /// A P-256 or P-384 public key as a DER SubjectPublicKeyInfo.
@@ -272,37 +310,31 @@ impl Key {
         if oid != der::OID_EC {
             return Err(KeyError::Malformed("EC public key DER"));
         }
-        let kind = ec_kind(point)?;
-        let expected = match kind {
+        let key = ec_key(point)?;
+        let expected = match key.kind {
             KeyKind::P256 => der::OID_P256,
             _ => der::OID_P384,
         };
         if curve != Some(expected) {
             return Err(KeyError::Malformed("EC public key DER"));
         }
-        Ok(Self::new(kind, DecodingKey::from_ec_der(point)))
+        Ok(key)
     }
 
     /// An Ed25519 public key in PEM (`PUBLIC KEY`).
     pub fn ed25519_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let decoding = DecodingKey::from_ed_pem(pem.as_ref())
             .map_err(|_| KeyError::Malformed("Ed25519 public key PEM"))?;
-        match decoding.try_get_as_bytes() {
-            Ok(raw) if raw.len() == 32 => {
-                ed25519_checked(raw)?;
-                Ok(Self::new(KeyKind::Ed25519, decoding))
-            }
-            _ => Err(KeyError::Malformed("Ed25519 public key PEM")),
-        }
+        let raw = decoding
+            .try_get_as_bytes()
+            .map_err(|_| KeyError::Malformed("Ed25519 public key PEM"))?;
+        ed25519_key(raw, "Ed25519 public key PEM")
     }
 
     /// An Ed25519 public key as a DER SubjectPublicKeyInfo.
     pub fn ed25519_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         match der::spki(der.as_ref()) {
-            Some((der::OID_ED25519, None, raw)) if raw.len() == 32 => {
-                ed25519_checked(raw)?;
-                Ok(Self::new(KeyKind::Ed25519, DecodingKey::from_ed_der(raw)))
-            }
+            Some((der::OID_ED25519, None, raw)) => ed25519_key(raw, "Ed25519 public key DER"),
             _ => Err(KeyError::Malformed("Ed25519 public key DER")),
         }
     }
@@ -375,21 +407,17 @@ impl Key {
                 point.push(4);
                 point.extend_from_slice(&x);
                 point.extend_from_slice(&y);
-                if ec_kind(&point)? != kind {
+                let key = ec_key(&point)?;
+                if key.kind != kind {
                     return Err(KeyError::Malformed("EC JWK"));
                 }
-                Self::new(kind, DecodingKey::from_ec_der(&point))
+                key
             }
             AlgorithmParameters::OctetKeyPair(okp) => {
                 if okp.curve != EllipticCurve::Ed25519 {
                     return Err(KeyError::Unsupported("OKP curves other than Ed25519"));
                 }
-                let x = b64(&okp.x, "Ed25519 JWK")?;
-                if x.len() != 32 {
-                    return Err(KeyError::Malformed("Ed25519 JWK"));
-                }
-                ed25519_checked(&x)?;
-                Self::new(KeyKind::Ed25519, DecodingKey::from_ed_der(&x))
+                ed25519_key(&b64(&okp.x, "Ed25519 JWK")?, "Ed25519 JWK")?
             }
             AlgorithmParameters::OctetKey(oct) => Self::hmac(b64(&oct.value, "oct JWK")?)?,
             _ => return Err(KeyError::Unsupported("this JWK type")),

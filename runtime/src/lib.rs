@@ -304,7 +304,10 @@ pub mod __private {
     };
     pub use crate::extract::{optional, required};
 
-    use serde::de::{Error, MapAccess};
+    pub use crate::config::RegisteredClaim;
+    pub use crate::decode::RegisteredPass;
+
+    use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
 
     /// Reads the value of a field's member into its slot, refusing a second
     /// occurrence of the member.
@@ -322,6 +325,58 @@ pub mod __private {
         }
         *slot = Some(map.next_value_seed(BoundedSeed::<T, Cap>::new())?);
         Ok(())
+    }
+
+    /// Reads the value of a registered claim the struct has no field for:
+    /// into the pass in single-pass mode, skipped otherwise.
+    pub fn next_registered<'de, A>(
+        map: &mut A,
+        pass: Option<&mut RegisteredPass<'_>>,
+        claim: RegisteredClaim,
+    ) -> Result<(), A::Error>
+    where
+        A: MapAccess<'de>,
+    {
+        match pass {
+            Some(pass) => map.next_value_seed(pass.seed(claim)),
+            None => map.next_value::<IgnoredAny>().map(drop),
+        }
+    }
+
+    /// Reads the value of a field that is also a registered claim (`exp`,
+    /// `sub`, ...) into its slot and, in single-pass mode, into the pass too:
+    /// the value's text is taken once (a borrowed `RawValue`, no copy) and
+    /// read by both.
+    pub fn next_registered_field<'de, A, T, Cap>(
+        map: &mut A,
+        slot: &mut Option<T>,
+        name: &'static str,
+        pass: Option<&mut RegisteredPass<'_>>,
+        claim: RegisteredClaim,
+    ) -> Result<(), A::Error>
+    where
+        A: MapAccess<'de>,
+        T: Bounded<Cap>,
+    {
+        let Some(pass) = pass else {
+            return next_field::<A, T, Cap>(map, slot, name);
+        };
+        if slot.is_some() {
+            return Err(A::Error::duplicate_field(name));
+        }
+        let raw: &'de serde_json::value::RawValue = map.next_value()?;
+        let text = raw.get();
+        pass.read(claim, &mut serde_json::Deserializer::from_str(text))
+            .map_err(A::Error::custom)?;
+        let value = T::deserialize_bounded(&mut serde_json::Deserializer::from_str(text))
+            .map_err(A::Error::custom)?;
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// Runs a derived claims visitor in single-pass mode over a payload.
+    pub fn single_pass<'de, V: Visitor<'de>>(payload: &'de [u8], visitor: V) -> Option<V::Value> {
+        crate::decode::single_pass(payload, visitor)
     }
 
     /// A field's value once the object ends: what was read, the `Option`'s

@@ -5,7 +5,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::cache::{CacheStats, ClaimsCache};
 use crate::clock::{Clock, SystemClock};
-use crate::decode::{self, Date, Rules};
+use crate::crypto::Prepared;
+use crate::decode::{self, Date, RegisteredPass, Rules};
 use crate::key::{alg_bit, check_unique_kids};
 use crate::{Algorithm, Claims, Key, KeyError, Reason, RegisteredClaim, Rejection};
 
@@ -25,9 +26,18 @@ struct BoundKey {
     key: Key,
     /// The pinned algorithms this key may verify, one bit each.
     algorithms: u16,
-    /// For an HMAC key, its keyed states.
-    #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-    hmac: Option<crate::crypto::HmacKeys>,
+    /// The key prepared for each of those algorithms.
+    prepared: Box<[(Algorithm, Prepared)]>,
+}
+
+impl BoundKey {
+    fn prepared(&self, alg: Algorithm) -> Result<&Prepared, Reason> {
+        self.prepared
+            .iter()
+            .find(|(bound, _)| *bound == alg)
+            .map(|(_, prepared)| prepared)
+            .ok_or(Reason::UnknownKey)
+    }
 }
 
 struct KeySet {
@@ -95,26 +105,15 @@ fn bind(keys: Vec<Key>, pinned: &'static [Algorithm]) -> Result<KeySet, KeyError
         .into_iter()
         .map(|key| {
             let algorithms = key.bind(pinned)?;
-            #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-            let hmac = match key.kind {
-                crate::key::KeyKind::Hmac { .. } => {
-                    let bound: Vec<Algorithm> = pinned
-                        .iter()
-                        .copied()
-                        .filter(|alg| algorithms & alg_bit(*alg) != 0)
-                        .collect();
-                    key.decoding
-                        .try_get_as_bytes()
-                        .ok()
-                        .map(|secret| crate::crypto::HmacKeys::new(secret, &bound))
-                }
-                _ => None,
-            };
+            let prepared = pinned
+                .iter()
+                .filter(|alg| algorithms & alg_bit(**alg) != 0)
+                .map(|&alg| Ok((alg, Prepared::new(&key.material, alg)?)))
+                .collect::<Result<Box<[_]>, KeyError>>()?;
             Ok(BoundKey {
                 key,
                 algorithms,
-                #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-                hmac,
+                prepared,
             })
         })
         .collect::<Result<Box<[_]>, KeyError>>()?;
@@ -187,19 +186,27 @@ impl<T: Claims> Verifier<T> {
         let segments = decode::split(token, inner.max_token_bytes)?;
         self.check_signature(&segments, &keys)?;
         let payload = decode::payload(segments.payload)?;
-        let registered = decode::registered(&payload, &inner.issuers, &inner.audiences)?;
-        decode::validate(
-            &registered,
-            &Rules {
-                now,
-                leeway: inner.leeway,
-                issuers: &inner.issuers,
-                audiences: &inner.audiences,
-                required: inner.required,
-            },
-        )?;
-        let claims: T = serde_json::from_slice(&payload).map_err(|_| Reason::Claims)?;
-        if let (Some(cache), Date::At(exp)) = (&inner.cache, registered.exp) {
+        let rules = Rules {
+            now,
+            leeway: inner.leeway,
+            issuers: &inner.issuers,
+            audiences: &inner.audiences,
+            required: inner.required,
+        };
+        // One pass reads the claims and the registered claims together.
+        let mut pass = RegisteredPass::new(&inner.issuers, &inner.audiences);
+        let Some(claims) = T::decode_payload(&payload, &mut pass) else {
+            // The pass stopped at the first error, perhaps before a
+            // registered claim that decides a more specific reason (an
+            // expired token whose other claims are also wrong is reported as
+            // expired): the registered claims alone are read again.
+            let mut pass = RegisteredPass::new(&inner.issuers, &inner.audiences);
+            decode::registered(&mut pass, &payload)?;
+            decode::validate(&pass.found, &rules)?;
+            return Err(Reason::Claims);
+        };
+        decode::validate(&pass.found, &rules)?;
+        if let (Some(cache), Date::At(exp)) = (&inner.cache, pass.found.exp) {
             // Only fully validated claims go in, and never past `exp` itself
             // (the leeway is for clock skew at validation, not for keeping).
             let cached = Arc::new((cache.clone)(&claims));
@@ -221,16 +228,9 @@ impl<T: Claims> Verifier<T> {
             decode::header(segments.header, inner.algorithms, inner.typ, |alg, kid| {
                 keys.select(alg, kid)
             })?;
-        let message = segments.signing_input.as_bytes();
-        #[cfg(all(feature = "rust_crypto", not(feature = "aws_lc_rs")))]
-        if let Some(verdict) = bound
-            .hmac
-            .as_ref()
-            .and_then(|hmac| hmac.verify(alg, message, segments.signature))
-        {
-            return verdict;
-        }
-        crate::crypto::verify(&bound.key.decoding, alg, message, segments.signature)
+        bound
+            .prepared(alg)?
+            .verify(segments.signing_input.as_bytes(), segments.signature)
     }
 
     /// Runs only the size gate, the header rules, key selection and the
