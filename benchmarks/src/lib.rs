@@ -255,6 +255,20 @@ pub fn claimguard_app(verifier: Verifier<User>) -> Router {
         .with_state(verifier)
 }
 
+/// (f) claimguard's [`Shared`](claimguard::Shared) extractor, which takes
+/// a cache hit by reference count instead of cloning the claims.
+pub fn claimguard_shared_app(verifier: Verifier<User>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|user: claimguard::Shared<User>| async move {
+                black_box(user);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(verifier)
+}
+
 /// A claimguard verifier for [`User`], with the struct's cache or without.
 pub fn verifier(cache: bool) -> Verifier<User> {
     let builder = Verifier::<User>::builder().key(Alg::Hs256.claimguard_key());
@@ -322,4 +336,205 @@ pub fn handwritten_app() -> Router {
             }),
         )
         .with_state(HandWrittenAuth::new())
+}
+
+/// A verification key parsed once by the backend crate itself: what is left
+/// of a signature check when nothing else is done, the floor that claimguard's
+/// time outside signature verification is measured against. Built from the
+/// same fixture keys, on the backend of this build.
+pub struct PreparedKey(backend::Prepared);
+
+impl PreparedKey {
+    /// `alg`'s fixture key, parsed.
+    pub fn new(alg: Alg) -> Self {
+        Self(backend::Prepared::new(alg))
+    }
+
+    /// A token's signature segment, decoded.
+    pub fn signature_bytes(segment: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(segment)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Whether `signature` is valid over `message`.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.0.verify(message, signature)
+    }
+}
+
+/// The raw key bytes of `alg`'s fixture key: the HMAC secret, an RSA
+/// PKCS#1 `RSAPublicKey`, an uncompressed P-256 point, or 32 Ed25519 bytes.
+fn raw_key(alg: Alg) -> Vec<u8> {
+    alg.decoding_key()
+        .try_get_as_bytes()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_vec()
+}
+
+#[cfg(not(feature = "aws_lc_rs"))]
+mod backend {
+    use ed25519_dalek::Verifier as _;
+    use hmac::{KeyInit as _, Mac as _};
+    use rsa::pkcs1::DecodeRsaPublicKey as _;
+    use sha2::Digest as _;
+
+    use super::{Alg, raw_key};
+
+    pub(crate) enum Prepared {
+        Hs256(hmac::Hmac<sha2::Sha256>),
+        Rs256(Box<rsa::PublicKey>),
+        Es256(p256::ecdsa::VerifyingKey),
+        EdDsa(ed25519_dalek::VerifyingKey),
+    }
+
+    impl Prepared {
+        pub(crate) fn new(alg: Alg) -> Self {
+            let raw = raw_key(alg);
+            match alg {
+                Alg::Hs256 => {
+                    Self::Hs256(hmac::Hmac::new_from_slice(&raw).unwrap_or_else(|e| panic!("{e}")))
+                }
+                Alg::Rs256 => Self::Rs256(Box::new(
+                    rsa::PublicKey::from_pkcs1_der(&raw).unwrap_or_else(|e| panic!("{e}")),
+                )),
+                Alg::Es256 => Self::Es256(
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&raw)
+                        .unwrap_or_else(|e| panic!("{e}")),
+                ),
+                Alg::EdDsa => {
+                    let raw: [u8; 32] = raw.try_into().unwrap_or_else(|_| panic!("not 32 bytes"));
+                    Self::EdDsa(
+                        ed25519_dalek::VerifyingKey::from_bytes(&raw)
+                            .unwrap_or_else(|e| panic!("{e}")),
+                    )
+                }
+            }
+        }
+
+        pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+            match self {
+                Self::Hs256(state) => {
+                    let mut mac = state.clone();
+                    mac.update(message);
+                    mac.verify_slice(signature).is_ok()
+                }
+                Self::Rs256(key) => key
+                    .verify(
+                        rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                        &sha2::Sha256::digest(message),
+                        signature,
+                    )
+                    .is_ok(),
+                Self::Es256(key) => p256::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| key.verify(message, &sig).is_ok()),
+                Self::EdDsa(key) => ed25519_dalek::Signature::from_slice(signature)
+                    .is_ok_and(|sig| key.verify(message, &sig).is_ok()),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "aws_lc_rs")]
+mod backend {
+    use aws_lc_rs::hmac;
+    use aws_lc_rs::signature::{self as sig, ParsedPublicKey};
+
+    use super::{Alg, raw_key};
+
+    pub(crate) enum Prepared {
+        Hmac(hmac::Key),
+        Public(ParsedPublicKey),
+    }
+
+    impl Prepared {
+        pub(crate) fn new(alg: Alg) -> Self {
+            let raw = raw_key(alg);
+            let public =
+                |algorithm| ParsedPublicKey::new(algorithm, &raw).unwrap_or_else(|e| panic!("{e}"));
+            match alg {
+                Alg::Hs256 => Self::Hmac(hmac::Key::new(hmac::HMAC_SHA256, &raw)),
+                Alg::Rs256 => Self::Public(public(&sig::RSA_PKCS1_2048_8192_SHA256)),
+                Alg::Es256 => Self::Public(public(&sig::ECDSA_P256_SHA256_FIXED)),
+                Alg::EdDsa => Self::Public(public(&sig::ED25519)),
+            }
+        }
+
+        pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+            match self {
+                Self::Hmac(key) => hmac::verify(key, message, signature).is_ok(),
+                Self::Public(key) => key.verify_sig(message, signature).is_ok(),
+            }
+        }
+    }
+}
+
+/// Ratios of per-call times measured in alternating batches, for a machine
+/// whose speed drifts (a shared VM): every round times one short batch of
+/// each variant back to back, so a slow phase hits all of a round's
+/// variants alike, and a ratio is taken within each round; the median over
+/// the rounds is reported with its quartiles.
+pub mod interleaved {
+    use std::time::{Duration, Instant};
+
+    /// How long one batch of one variant runs.
+    pub const BATCH: Duration = Duration::from_millis(2);
+
+    /// The time per call of `run`, over `calls` calls, in nanoseconds.
+    pub fn per_call(calls: u32, run: &mut dyn FnMut()) -> f64 {
+        let start = Instant::now();
+        for _ in 0..calls {
+            run();
+        }
+        start.elapsed().as_secs_f64() * 1e9 / f64::from(calls)
+    }
+
+    /// Per-call times (ns) of every variant in each of `rounds` rounds; the
+    /// order within a round rotates, so no variant always runs first.
+    pub fn rounds(variants: &mut [&mut dyn FnMut()], rounds: usize) -> Vec<Vec<f64>> {
+        // Warm up, and size each variant's batch from its own speed.
+        let calls: Vec<u32> = variants
+            .iter_mut()
+            .map(|run| {
+                per_call(50, *run);
+                let estimate = per_call(200, *run).max(1.0);
+                ((BATCH.as_secs_f64() * 1e9 / estimate) as u32).max(1)
+            })
+            .collect();
+        let n = variants.len();
+        (0..rounds)
+            .map(|round| {
+                let mut times = vec![0.0; n];
+                for k in 0..n {
+                    let i = (round + k) % n;
+                    times[i] = per_call(calls[i], variants[i]);
+                }
+                times
+            })
+            .collect()
+    }
+
+    /// Median, first and third quartile of `values`.
+    pub fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {
+        values.sort_by(f64::total_cmp);
+        let at = |q: usize| values[(values.len() - 1) * q / 4];
+        (at(2), at(1), at(3))
+    }
+
+    /// The per-round ratio `times[a] / times[b]`, as median and quartiles.
+    pub fn ratio(rounds: &[Vec<f64>], a: usize, b: usize) -> (f64, f64, f64) {
+        quartiles(rounds.iter().map(|t| t[a] / t[b]).collect())
+    }
+
+    /// The per-round difference `times[a] - times[b]` (ns), as median and
+    /// quartiles.
+    pub fn difference(rounds: &[Vec<f64>], a: usize, b: usize) -> (f64, f64, f64) {
+        quartiles(rounds.iter().map(|t| t[a] - t[b]).collect())
+    }
+
+    /// The median time (ns) of variant `a` over the rounds.
+    pub fn median(rounds: &[Vec<f64>], a: usize) -> f64 {
+        quartiles(rounds.iter().map(|t| t[a]).collect()).0
+    }
 }

@@ -441,10 +441,11 @@ fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
         #[automatically_derived]
         impl #krate::Claims for #ident {
             const CONFIG: #krate::Config = #config;
+            type Rejection = #rejection;
             #clone
 
             fn decode_payload(
-                __payload: &[u8],
+                __payload: &str,
                 __pass: &mut __claimguard::RegisteredPass<'_>,
             ) -> ::core::option::Option<Self> {
                 __claimguard::single_pass(__payload, __ClaimguardVisitor { pass: ::core::option::Option::Some(__pass) })

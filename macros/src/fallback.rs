@@ -64,6 +64,7 @@ pub fn stubs(
                 #[automatically_derived]
                 impl #krate::Claims for #ident {
                     const CONFIG: #krate::Config = #krate::Config::new(&[]);
+                    type Rejection = #krate::Rejection;
                 }
                 #shell
             }

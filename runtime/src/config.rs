@@ -13,6 +13,11 @@ pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
     /// The configuration written on the struct.
     const CONFIG: Config;
 
+    /// What this type's extractors (and [`Shared<Self>`](crate::Shared)'s)
+    /// reject a request with: `rejection = <type>` on the struct, else
+    /// [`Rejection`](crate::Rejection).
+    type Rejection: From<crate::Rejection> + axum_core::response::IntoResponse + Send;
+
     /// How a cached value is copied out for a request: `Clone::clone`, set
     /// by the derive when `cache(...)` is written (which is why a cached
     /// claims type must be `Clone`).
@@ -24,12 +29,9 @@ pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
     /// The derive generates a single pass; this default reads the payload
     /// twice, registered claims first.
     #[doc(hidden)]
-    fn decode_payload(
-        payload: &[u8],
-        pass: &mut crate::decode::RegisteredPass<'_>,
-    ) -> Option<Self> {
+    fn decode_payload(payload: &str, pass: &mut crate::decode::RegisteredPass<'_>) -> Option<Self> {
         crate::decode::registered(pass, payload).ok()?;
-        serde_json::from_slice(payload).ok()
+        serde_json::from_str(payload).ok()
     }
 
     /// The most bytes the cache written on the struct can hold: `capacity`

@@ -13,9 +13,7 @@
 //! its backend features end up enabled in one build, is never involved. With
 //! both features on, `aws_lc_rs` wins.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
+use crate::base64url;
 use crate::key::Material;
 use crate::{Algorithm, KeyError, Reason};
 
@@ -28,6 +26,9 @@ compile_error!(
 pub(crate) const MAX_SIGNATURE_SEGMENT: usize = 1400;
 /// What [`MAX_SIGNATURE_SEGMENT`] characters decode to at most.
 const MAX_SIGNATURE_BYTES: usize = MAX_SIGNATURE_SEGMENT / 4 * 3;
+/// Signatures up to this size (ECDSA P-384's 96 bytes) are decoded into a
+/// small buffer, so that the common case does not clear a kilobyte.
+const SMALL_SIGNATURE_BYTES: usize = 96;
 
 /// A key prepared for one algorithm.
 pub(crate) struct Prepared(backend::Verifying);
@@ -45,14 +46,20 @@ impl Prepared {
         if signature.len() > MAX_SIGNATURE_SEGMENT {
             return Err(Reason::Signature);
         }
-        let mut buf = [0u8; MAX_SIGNATURE_BYTES];
-        let len = URL_SAFE_NO_PAD
-            .decode_slice(signature, &mut buf)
-            .map_err(|e| match e {
-                base64::DecodeSliceError::OutputSliceTooSmall => Reason::Signature,
-                base64::DecodeSliceError::DecodeError(_) => Reason::Malformed,
-            })?;
-        if self.0.verify(message, &buf[..len]) {
+        let reason = |e| match e {
+            base64url::Error::TooSmall => Reason::Signature,
+            base64url::Error::Invalid => Reason::Malformed,
+        };
+        let valid = if signature.len() <= SMALL_SIGNATURE_BYTES / 3 * 4 {
+            let mut buf = [0u8; SMALL_SIGNATURE_BYTES];
+            let len = base64url::decode(signature.as_bytes(), &mut buf).map_err(reason)?;
+            self.0.verify(message, &buf[..len])
+        } else {
+            let mut buf = [0u8; MAX_SIGNATURE_BYTES];
+            let len = base64url::decode(signature.as_bytes(), &mut buf).map_err(reason)?;
+            self.0.verify(message, &buf[..len])
+        };
+        if valid {
             Ok(())
         } else {
             Err(Reason::Signature)

@@ -10,8 +10,6 @@
 use core::fmt;
 use std::borrow::Cow;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::{Algorithm, Reason, RegisteredClaim};
@@ -77,22 +75,26 @@ pub(crate) fn split(token: &str, max_bytes: usize) -> Result<Segments<'_>, Reaso
     Ok(segments)
 }
 
-/// Decodes a base64url segment.
-pub(crate) fn base64(segment: &str) -> Result<Vec<u8>, Reason> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| Reason::Malformed)
+/// Whether a segment is canonical base64url.
+pub(crate) fn is_base64url(segment: &str) -> bool {
+    crate::base64url::with_decoded(segment.as_bytes(), |_| ()).is_ok()
 }
 
-/// Decodes the payload, which must be UTF-8 throughout (RFC 7519 §7.2),
-/// members skipped unread included: serde_json does not check strings it
-/// skips, so this is checked once here, before either pass reads it.
-pub(crate) fn payload(segment: &str) -> Result<Vec<u8>, Reason> {
-    let bytes = base64(segment)?;
-    if core::str::from_utf8(&bytes).is_err() {
-        return Err(Reason::Claims);
-    }
-    Ok(bytes)
+/// Calls `f` with the decoded payload, which must be UTF-8 throughout (RFC
+/// 7519 §7.2), members skipped unread included: serde_json does not check
+/// strings it skips, so this is checked once here, and the passes then read
+/// it as text without checking each string again. The payload is decoded on
+/// the stack when it fits.
+pub(crate) fn with_payload<R>(
+    segment: &str,
+    f: impl FnOnce(&str) -> Result<R, Reason>,
+) -> Result<R, Reason> {
+    crate::base64url::with_decoded(segment.as_bytes(), |bytes| {
+        core::str::from_utf8(bytes)
+            .map_err(|_| Reason::Claims)
+            .and_then(f)
+    })
+    .map_err(|_| Reason::Malformed)?
 }
 
 /// A string that borrows from the input when it has no escapes.
@@ -235,10 +237,28 @@ pub(crate) fn header<R>(
     typ: Option<&str>,
     select: impl FnOnce(Algorithm, Option<&str>) -> Result<R, Reason>,
 ) -> Result<(Algorithm, R), Reason> {
-    let mut buf = [0u8; HEADER_BUF];
-    let len = URL_SAFE_NO_PAD
-        .decode_slice(segment, &mut buf)
-        .map_err(|_| Reason::Malformed)?;
+    // A typical header is well under a hundred characters: decode those
+    // into a small buffer, so that the common case does not clear a large one.
+    if segment.len() <= SMALL_HEADER_SEGMENT {
+        let mut buf = [0u8; SMALL_HEADER_SEGMENT / 4 * 3];
+        header_in(segment, &mut buf, pinned, typ, select)
+    } else {
+        let mut buf = [0u8; HEADER_BUF];
+        header_in(segment, &mut buf, pinned, typ, select)
+    }
+}
+
+/// Header segments up to this many characters use the small buffer.
+const SMALL_HEADER_SEGMENT: usize = 256;
+
+fn header_in<R>(
+    segment: &str,
+    buf: &mut [u8],
+    pinned: &[Algorithm],
+    typ: Option<&str>,
+    select: impl FnOnce(Algorithm, Option<&str>) -> Result<R, Reason>,
+) -> Result<(Algorithm, R), Reason> {
+    let len = crate::base64url::decode(segment.as_bytes(), buf).map_err(|_| Reason::Malformed)?;
     // The whole header must be UTF-8 (RFC 7515 §5.2), members skipped
     // unread included: serde_json does not check strings it skips.
     let text = core::str::from_utf8(&buf[..len]).map_err(|_| Reason::Malformed)?;
@@ -556,7 +576,7 @@ impl<'de> DeserializeSeed<'de> for ClaimSeed<'_, '_> {
 /// checked with, and how a payload the single pass refused is judged. A
 /// payload that is not a JSON object, or that repeats a registered claim, is
 /// an error.
-pub(crate) fn registered(pass: &mut RegisteredPass<'_>, payload: &[u8]) -> Result<(), Reason> {
+pub(crate) fn registered(pass: &mut RegisteredPass<'_>, payload: &str) -> Result<(), Reason> {
     struct V<'p, 's>(&'p mut RegisteredPass<'s>);
     impl<'de> Visitor<'de> for V<'_, '_> {
         type Value = ();
@@ -575,17 +595,14 @@ pub(crate) fn registered(pass: &mut RegisteredPass<'_>, payload: &[u8]) -> Resul
             Ok(())
         }
     }
-    let mut de = serde_json::Deserializer::from_slice(payload);
+    let mut de = serde_json::Deserializer::from_str(payload);
     let out = de.deserialize_map(V(pass)).and_then(|()| de.end());
     out.map_err(|_| Reason::Claims)
 }
 
 /// Runs a derived claims visitor, in single-pass mode, over a payload.
-pub(crate) fn single_pass<'de, V: Visitor<'de>>(
-    payload: &'de [u8],
-    visitor: V,
-) -> Option<V::Value> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
+pub(crate) fn single_pass<'de, V: Visitor<'de>>(payload: &'de str, visitor: V) -> Option<V::Value> {
+    let mut de = serde_json::Deserializer::from_str(payload);
     let value = de.deserialize_map(visitor).ok()?;
     de.end().ok()?;
     Some(value)
@@ -653,6 +670,8 @@ pub(crate) fn validate(claims: &Registered, rules: &Rules<'_>) -> Result<(), Rea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn boxed(items: &[&str]) -> Vec<Box<str>> {
         items.iter().map(|s| (*s).into()).collect()
@@ -662,7 +681,7 @@ mod tests {
         let issuers = boxed(&["iss-a"]);
         let audiences = boxed(&["aud-a"]);
         let mut pass = RegisteredPass::new(&issuers, &audiences);
-        registered(&mut pass, payload.as_bytes())?;
+        registered(&mut pass, payload)?;
         validate(
             &pass.found,
             &Rules {
@@ -865,8 +884,11 @@ mod tests {
         let verdict = super::header(&header, &[Algorithm::HS256], None, |_, _| Ok(()));
         assert_eq!(verdict.err(), Some(Reason::Malformed));
         let payload = URL_SAFE_NO_PAD.encode(b"{\"exp\":1,\"x\":{\"t\xd9\":0}}");
-        assert_eq!(super::payload(&payload).err(), Some(Reason::Claims));
-        assert!(super::payload(&URL_SAFE_NO_PAD.encode("{\"x\":\"é\"}")).is_ok());
+        let read = |segment: &str| with_payload(segment, |text| Ok(text.to_owned()));
+        assert_eq!(read(&payload).err(), Some(Reason::Claims));
+        let accented = read(&URL_SAFE_NO_PAD.encode("{\"x\":\"é\"}"));
+        assert_eq!(accented.ok().as_deref(), Some("{\"x\":\"é\"}"));
+        assert_eq!(read("e30=").err(), Some(Reason::Malformed));
     }
 
     #[test]

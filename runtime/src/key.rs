@@ -8,8 +8,6 @@
 
 use core::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, KeyOperations, PublicKeyUse,
@@ -381,9 +379,7 @@ impl Key {
             Some(alg) => Some(jwk_algorithm(*alg)?),
         };
         let b64 = |value: &str, what| {
-            URL_SAFE_NO_PAD
-                .decode(value)
-                .map_err(|_| KeyError::Malformed(what))
+            crate::base64url::decode_vec(value.as_bytes()).map_err(|_| KeyError::Malformed(what))
         };
         let mut key = match &jwk.algorithm {
             AlgorithmParameters::RSA(rsa) => {
@@ -522,6 +518,8 @@ fn jwk_algorithm(alg: KeyAlgorithm) -> Result<Algorithm, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     const HS: &[Algorithm] = &[Algorithm::HS256];
     const HS512: &[Algorithm] = &[Algorithm::HS512];
@@ -568,6 +566,27 @@ mod tests {
         n = vec![0xff; 256];
         assert!(Key::rsa_components(&n, &[1, 0, 1]).is_ok());
         assert!(Key::rsa_components(&n, &[2]).is_err());
+    }
+
+    #[test]
+    fn rsa_keys_beyond_what_the_backends_verify_are_refused() {
+        // 8192 bits is the largest modulus; leading zeros do not count.
+        let mut n = vec![0xff; 1024];
+        assert!(Key::rsa_components(&n, &[1, 0, 1]).is_ok());
+        n.insert(0, 0);
+        assert!(Key::rsa_components(&n, &[1, 0, 1]).is_ok());
+        n[0] = 1;
+        assert_eq!(
+            Key::rsa_components(&n, &[1, 0, 1]).err(),
+            Some(KeyError::Unsupported("RSA moduli over 8192 bits"))
+        );
+        // Exponents: odd, at least 3, at most 33 bits.
+        let n = vec![0xff; 256];
+        let malformed = Some(KeyError::Malformed("RSA public exponent"));
+        assert_eq!(Key::rsa_components(&n, &[1]).err(), malformed);
+        assert!(Key::rsa_components(&n, &[3]).is_ok());
+        assert!(Key::rsa_components(&n, &[1, 0xff, 0xff, 0xff, 0xff]).is_ok());
+        assert_eq!(Key::rsa_components(&n, &[2, 0, 0, 0, 1]).err(), malformed);
     }
 
     #[test]

@@ -267,6 +267,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod algorithm;
+mod base64url;
 pub mod bounded;
 mod cache;
 mod clock;
@@ -288,7 +289,8 @@ pub use claimguard_macros::{Bounded, Claims};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, RegisteredClaim, Source};
 pub use decode::MAX_HEADER_SEGMENT;
-pub use key::{Key, KeyError, MIN_HMAC_BYTES, MIN_RSA_BITS};
+pub use extract::Shared;
+pub use key::{Key, KeyError, MAX_RSA_BITS, MIN_HMAC_BYTES, MIN_RSA_BITS};
 pub use rejection::{Reason, Rejection};
 pub use verifier::{Verifier, VerifierBuilder};
 
@@ -375,7 +377,7 @@ pub mod __private {
     }
 
     /// Runs a derived claims visitor in single-pass mode over a payload.
-    pub fn single_pass<'de, V: Visitor<'de>>(payload: &'de [u8], visitor: V) -> Option<V::Value> {
+    pub fn single_pass<'de, V: Visitor<'de>>(payload: &'de str, visitor: V) -> Option<V::Value> {
         crate::decode::single_pass(payload, visitor)
     }
 

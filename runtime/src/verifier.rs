@@ -163,12 +163,50 @@ impl<T: Claims> Verifier<T> {
         }
     }
 
-    /// Verifies and validates `token`, and returns its claims.
+    /// Verifies and validates `token`, and returns its claims. With a
+    /// cache, a hit returns a clone of the cached claims.
     pub fn verify(&self, token: &str) -> Result<T, Rejection> {
-        self.verify_reason(token).map_err(Rejection::new)
+        self.verify_with(
+            token,
+            |cache, hit| (cache.clone)(hit),
+            |cache, claims| {
+                if let Some(cache) = cache {
+                    // The cache keeps its own copy; the caller owns `claims`.
+                    let cached = Arc::new((cache.clone)(&claims));
+                    return (claims, Some(cached));
+                }
+                (claims, None)
+            },
+        )
+        .map_err(Rejection::new)
     }
 
-    fn verify_reason(&self, token: &str) -> Result<T, Reason> {
+    /// Like [`verify`](Self::verify), but the claims are shared with the
+    /// cache rather than copied out of it: a hit costs a reference count,
+    /// not a clone, and a miss wraps the fresh claims once for both. What
+    /// the [`Shared`](crate::Shared) extractor calls.
+    pub fn verify_shared(&self, token: &str) -> Result<Arc<T>, Rejection> {
+        self.verify_with(
+            token,
+            |_, hit| Arc::clone(hit),
+            |cache, claims| {
+                let shared = Arc::new(claims);
+                let cached = cache.map(|_| Arc::clone(&shared));
+                (shared, cached)
+            },
+        )
+        .map_err(Rejection::new)
+    }
+
+    /// The verification pipeline, with what to return on a cache hit and
+    /// how to turn fresh claims into the result and, with a cache, the value
+    /// to cache.
+    fn verify_with<R>(
+        &self,
+        token: &str,
+        hit: impl FnOnce(&Cache<T>, &Arc<T>) -> R,
+        fresh: impl FnOnce(Option<&Cache<T>>, T) -> (R, Option<Arc<T>>),
+    ) -> Result<R, Reason> {
         let inner = &*self.inner;
         if token.len() > inner.max_token_bytes {
             return Err(Reason::TooLarge);
@@ -179,13 +217,12 @@ impl<T: Claims> Verifier<T> {
         // hit is a token that passed every check below when it was cached:
         // the shape check need not run again.
         if let Some(cache) = &inner.cache
-            && let Some(hit) = cache.claims.get(token, now)
+            && let Some(cached) = cache.claims.get(token, now)
         {
-            return Ok((cache.clone)(&hit));
+            return Ok(hit(cache, &cached));
         }
         let segments = decode::split(token, inner.max_token_bytes)?;
         self.check_signature(&segments, &keys)?;
-        let payload = decode::payload(segments.payload)?;
         let rules = Rules {
             now,
             leeway: inner.leeway,
@@ -193,27 +230,31 @@ impl<T: Claims> Verifier<T> {
             audiences: &inner.audiences,
             required: inner.required,
         };
-        // One pass reads the claims and the registered claims together.
-        let mut pass = RegisteredPass::new(&inner.issuers, &inner.audiences);
-        let Some(claims) = T::decode_payload(&payload, &mut pass) else {
-            // The pass stopped at the first error, perhaps before a
-            // registered claim that decides a more specific reason (an
-            // expired token whose other claims are also wrong is reported as
-            // expired): the registered claims alone are read again.
+        let (claims, exp) = decode::with_payload(segments.payload, |payload| {
+            // One pass reads the claims and the registered claims together.
             let mut pass = RegisteredPass::new(&inner.issuers, &inner.audiences);
-            decode::registered(&mut pass, &payload)?;
+            let Some(claims) = T::decode_payload(payload, &mut pass) else {
+                // The pass stopped at the first error, perhaps before a
+                // registered claim that decides a more specific reason (an
+                // expired token whose other claims are also wrong is reported
+                // as expired): the registered claims alone are read again.
+                let mut pass = RegisteredPass::new(&inner.issuers, &inner.audiences);
+                decode::registered(&mut pass, payload)?;
+                decode::validate(&pass.found, &rules)?;
+                return Err(Reason::Claims);
+            };
             decode::validate(&pass.found, &rules)?;
-            return Err(Reason::Claims);
-        };
-        decode::validate(&pass.found, &rules)?;
-        if let (Some(cache), Date::At(exp)) = (&inner.cache, pass.found.exp) {
-            // Only fully validated claims go in, and never past `exp` itself
-            // (the leeway is for clock skew at validation, not for keeping).
-            let cached = Arc::new((cache.clone)(&claims));
+            Ok((claims, pass.found.exp))
+        })?;
+        // Only fully validated claims go in, and never past `exp` itself (the
+        // leeway is for clock skew at validation, not for keeping).
+        let cache = inner.cache.as_ref().filter(|_| matches!(exp, Date::At(_)));
+        let (result, cached) = fresh(cache, claims);
+        if let (Some(cache), Some(cached), Date::At(exp)) = (cache, cached, exp) {
             cache.claims.insert(token, cached, exp, now);
         }
         drop(keys);
-        Ok(claims)
+        Ok(result)
     }
 
     /// The header and signature stages alone: algorithm, header rules, key
@@ -248,9 +289,11 @@ impl<T: Claims> Verifier<T> {
             .map_err(Rejection::new)?;
         // The full path decodes the payload next; a payload that is not
         // canonical base64url fails here as it would there.
-        decode::base64(segments.payload)
-            .map(drop)
-            .map_err(Rejection::new)
+        if decode::is_base64url(segments.payload) {
+            Ok(())
+        } else {
+            Err(Rejection::new(Reason::Malformed))
+        }
     }
 
     /// Replaces the keys (say, after a key rotation) and empties the cache,

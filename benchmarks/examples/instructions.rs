@@ -1,0 +1,123 @@
+//! Runs one of the benchmarked operations `n` times, for counting
+//! instructions under callgrind, which (unlike wall-clock time on a shared
+//! VM) gives the same number on every run. `scripts/instructions.sh` runs
+//! each mode twice with different `n` and reports the difference per call, so
+//! that start-up (key parsing, token minting, the runtime) cancels out.
+//!
+//! `cargo run --release -p claimguard-benchmarks --example instructions -- <mode> <n>`
+//!
+//! Modes: `a_no_auth`, `b_handwritten`, `c_axum_jwt_auth`,
+//! `d_claimguard_cold`, `e_claimguard_cached`, `f_claimguard_shared` (one
+//! HS256 request through
+//! `Router::oneshot`, as in `benches/requests.rs`), and
+//! `<alg>/<variant>` for `alg` in `HS256 RS256 ES256 EdDSA` and `variant` in
+//! `claimguard jsonwebtoken_decode crypto_verify prepared_verify` (as in
+//! `benches/algorithms.rs`).
+
+use std::hint::black_box;
+
+use axum::http::StatusCode;
+use claimguard::Verifier;
+use claimguard_benchmarks::{
+    Alg, AlgUser, PlainClaims, PreparedKey, claimguard_app, claimguard_shared_app, handwritten_app,
+    install_crypto_provider, no_auth_app, request, verifier,
+};
+use tower::ServiceExt as _;
+
+#[path = "../shared/axum_jwt_auth.rs"]
+mod alternatives;
+
+use alternatives::axum_jwt_auth_app;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(mode), Some(n)) = (args.next(), args.next()) else {
+        eprintln!("usage: instructions <mode> <n>");
+        std::process::exit(2);
+    };
+    let n: u32 = n.parse().unwrap_or_else(|e| panic!("n: {e}"));
+    install_crypto_provider();
+
+    if let Some((alg, variant)) = mode.split_once('/') {
+        let alg = Alg::ALL
+            .into_iter()
+            .find(|a| a.name() == alg)
+            .unwrap_or_else(|| panic!("unknown algorithm {alg}"));
+        algorithm(alg, variant, n);
+    } else {
+        request_mode(&mode, n);
+    }
+}
+
+fn request_mode(mode: &str, n: u32) {
+    let app = match mode {
+        "a_no_auth" => no_auth_app(),
+        "b_handwritten" => handwritten_app(),
+        "c_axum_jwt_auth" => axum_jwt_auth_app(),
+        "d_claimguard_cold" => claimguard_app(verifier(false)),
+        "e_claimguard_cached" => claimguard_app(verifier(true)),
+        "f_claimguard_shared" => claimguard_shared_app(verifier(true)),
+        other => panic!("unknown mode {other}"),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = Alg::Hs256.token(1);
+    for _ in 0..n {
+        let status = runtime.block_on(async {
+            app.clone()
+                .oneshot(request(black_box(&token)))
+                .await
+                .unwrap_or_else(|e| match e {})
+                .status()
+        });
+        assert_eq!(status, StatusCode::NO_CONTENT, "{mode} refused the token");
+    }
+}
+
+fn algorithm(alg: Alg, variant: &str, n: u32) {
+    let token = alg.token(1);
+    let (message, signature) = token
+        .rsplit_once('.')
+        .unwrap_or_else(|| panic!("{} token has no signature", alg.name()));
+    match variant {
+        "claimguard" => {
+            let verifier = Verifier::<AlgUser>::builder()
+                .key(alg.claimguard_key())
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"));
+            for _ in 0..n {
+                assert!(verifier.verify(black_box(&token)).is_ok());
+            }
+        }
+        "jsonwebtoken_decode" => {
+            let key = alg.decoding_key();
+            let validation = alg.validation();
+            for _ in 0..n {
+                let decoded =
+                    jsonwebtoken::decode::<PlainClaims>(black_box(&token), &key, &validation);
+                assert!(decoded.is_ok());
+            }
+        }
+        "crypto_verify" => {
+            let key = alg.decoding_key();
+            for _ in 0..n {
+                let verdict = jsonwebtoken::crypto::verify(
+                    black_box(signature),
+                    black_box(message.as_bytes()),
+                    &key,
+                    alg.jwt(),
+                );
+                assert!(matches!(verdict, Ok(true)));
+            }
+        }
+        "prepared_verify" => {
+            let key = PreparedKey::new(alg);
+            let signature = PreparedKey::signature_bytes(signature);
+            for _ in 0..n {
+                assert!(key.verify(black_box(message.as_bytes()), black_box(&signature)));
+            }
+        }
+        other => panic!("unknown variant {other}"),
+    }
+}

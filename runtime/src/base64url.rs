@@ -1,0 +1,181 @@
+//! base64url without padding (RFC 4648 §5, RFC 7515 §2), decoded the way a
+//! JWS needs: canonical only (an `=`, a character outside the alphabet, a
+//! length of 1 mod 4, or non-zero trailing bits is refused), into a buffer
+//! the caller provides, four characters at a time through one table. It
+//! agrees with the `base64` crate's `URL_SAFE_NO_PAD` on every input (a
+//! property test checks), at a fraction of its cost on token-sized input.
+
+/// Why a segment did not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Error {
+    /// Not canonical base64url.
+    Invalid,
+    /// The output buffer is smaller than the decoded bytes.
+    TooSmall,
+}
+
+/// Marks a byte outside the alphabet; valid values are below 64.
+const INVALID: u8 = 0xff;
+
+const TABLE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// The number of bytes `len` characters decode to, or `None` for a length no
+/// canonical encoding has (1 mod 4).
+pub(crate) const fn decoded_len(len: usize) -> Option<usize> {
+    match len % 4 {
+        1 => None,
+        rest => Some(len / 4 * 3 + rest.saturating_sub(1)),
+    }
+}
+
+/// Decodes `input` into the start of `out`, returning the decoded length.
+pub(crate) fn decode(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    let len = decoded_len(input.len()).ok_or(Error::Invalid)?;
+    let out = out.get_mut(..len).ok_or(Error::TooSmall)?;
+    let quads = input.chunks_exact(4);
+    let tail = quads.remainder();
+    let (whole, out_tail) = out.split_at_mut(input.len() / 4 * 3);
+    // Every looked-up value is ORed in: one with its top bit set means a
+    // character outside the alphabet somewhere, checked once at the end.
+    let mut bad = 0u8;
+    for (quad, bytes) in quads.zip(whole.chunks_exact_mut(3)) {
+        let [a, b, c, d] = [quad[0], quad[1], quad[2], quad[3]].map(|x| TABLE[usize::from(x)]);
+        bad |= a | b | c | d;
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        bytes.copy_from_slice(&n.to_be_bytes()[1..]);
+    }
+    let values = tail.iter().map(|&x| TABLE[usize::from(x)]);
+    let mut n = 0u32;
+    for v in values {
+        bad |= v;
+        n = n << 6 | u32::from(v & 0x3f);
+    }
+    match (tail.len(), out_tail) {
+        (0, []) => {}
+        // Two characters carry one byte and four bits that must be zero.
+        (2, [x]) => {
+            bad |= u8::from(n & 0xf != 0) << 7;
+            *x = (n >> 4) as u8;
+        }
+        // Three carry two bytes and two bits that must be zero.
+        (3, [x, y]) => {
+            bad |= u8::from(n & 0x3 != 0) << 7;
+            [*x, *y] = [(n >> 10) as u8, (n >> 2) as u8];
+        }
+        _ => return Err(Error::Invalid),
+    }
+    if bad & 0x80 != 0 {
+        return Err(Error::Invalid);
+    }
+    Ok(len)
+}
+
+/// Decodes `input` into a new vector.
+pub(crate) fn decode_vec(input: &[u8]) -> Result<Vec<u8>, Error> {
+    let len = decoded_len(input.len()).ok_or(Error::Invalid)?;
+    let mut out = vec![0; len];
+    decode(input, &mut out)?;
+    Ok(out)
+}
+
+/// Decoded bytes up to this size stay on the stack.
+const STACK: usize = 1024;
+
+/// Calls `f` with the decoded bytes of `input`: on the stack when they fit
+/// in a kilobyte, which a typical payload does, on the heap otherwise.
+pub(crate) fn with_decoded<R>(input: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+    let len = decoded_len(input.len()).ok_or(Error::Invalid)?;
+    if len <= STACK {
+        let mut buf = [0u8; STACK];
+        let len = decode(input, &mut buf)?;
+        Ok(f(&buf[..len]))
+    } else {
+        decode_vec(input).map(|bytes| f(&bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use proptest::prelude::*;
+
+    fn reference(input: &[u8]) -> Option<Vec<u8>> {
+        URL_SAFE_NO_PAD.decode(input).ok()
+    }
+
+    #[test]
+    fn known_values_and_refusals() {
+        assert_eq!(decode_vec(b"").ok(), Some(vec![]));
+        assert_eq!(decode_vec(b"Zm9v").ok(), Some(b"foo".to_vec()));
+        assert_eq!(decode_vec(b"Zm8").ok(), Some(b"fo".to_vec()));
+        assert_eq!(decode_vec(b"Zg").ok(), Some(b"f".to_vec()));
+        assert_eq!(decode_vec(b"-_-_").ok(), Some(vec![0xfb, 0xff, 0xbf]));
+        for bad in [
+            &b"Z"[..],
+            b"Zh",
+            b"Zm9",
+            b"Zm9v=",
+            b"Zg==",
+            b"Zm9+",
+            b"Zm9/",
+            b"Zm 9",
+            b"Zm\x009",
+            b"Zm\xff9",
+        ] {
+            assert_eq!(decode_vec(bad), Err(Error::Invalid), "{bad:?}");
+        }
+        let mut small = [0u8; 2];
+        assert_eq!(decode(b"Zm9v", &mut small), Err(Error::TooSmall));
+        let mut exact = [0u8; 3];
+        assert_eq!(decode(b"Zm9v", &mut exact), Ok(3));
+    }
+
+    #[test]
+    fn stack_and_heap_paths_agree() {
+        for len in [0, 1, 500, STACK - 1, STACK, STACK + 1, 5000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let text = URL_SAFE_NO_PAD.encode(&bytes);
+            let got = with_decoded(text.as_bytes(), <[u8]>::to_vec);
+            assert_eq!(got.ok(), Some(bytes), "{len}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any text over the alphabet, `=` and a few outsiders decodes
+        /// exactly as the reference implementation decodes it.
+        #[test]
+        fn agrees_with_the_base64_crate(
+            input in proptest::collection::vec(
+                prop_oneof![
+                    40 => proptest::sample::select(
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".to_vec()
+                    ),
+                    1 => proptest::sample::select(b"=+/. \x00\x80\xff".to_vec()),
+                ],
+                0..80,
+            )
+        ) {
+            prop_assert_eq!(decode_vec(&input).ok(), reference(&input));
+        }
+
+        /// Every byte string survives a round trip through the reference encoder.
+        #[test]
+        fn decodes_every_encoding(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
+            let text = URL_SAFE_NO_PAD.encode(&bytes);
+            prop_assert_eq!(decode_vec(text.as_bytes()).ok(), Some(bytes));
+        }
+    }
+}
