@@ -14,19 +14,27 @@ pub(crate) enum Error {
     TooSmall,
 }
 
-/// Marks a byte outside the alphabet; valid values are below 64.
-const INVALID: u8 = 0xff;
-
-const TABLE: [u8; 256] = {
-    let mut table = [INVALID; 256];
+/// The value of each byte as the `k`-th character of a quad, already
+/// shifted into place (`v << (18 - 6k)`); a byte outside the alphabet maps to
+/// [`INVALID`], a bit no valid quad sets. A quad decodes with four loads and
+/// three ORs, and one OR collects the error for the whole input.
+const TABLES: [[u32; 256]; 4] = {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut i = 0;
-    while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
-        i += 1;
+    let mut tables = [[INVALID; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut i = 0;
+        while i < 64 {
+            tables[k][alphabet[i] as usize] = (i as u32) << (18 - 6 * k);
+            i += 1;
+        }
+        k += 1;
     }
-    table
+    tables
 };
+
+/// Set in a table entry for a byte outside the alphabet.
+const INVALID: u32 = 1 << 31;
 
 /// The number of bytes `len` characters decode to, or `None` for a length no
 /// canonical encoding has (1 mod 4).
@@ -44,36 +52,37 @@ pub(crate) fn decode(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     let quads = input.chunks_exact(4);
     let tail = quads.remainder();
     let (whole, out_tail) = out.split_at_mut(input.len() / 4 * 3);
-    // Every looked-up value is ORed in: one with its top bit set means a
-    // character outside the alphabet somewhere, checked once at the end.
-    let mut bad = 0u8;
+    let [t0, t1, t2, t3] = &TABLES;
+    let mut bad = 0u32;
     for (quad, bytes) in quads.zip(whole.chunks_exact_mut(3)) {
-        let [a, b, c, d] = [quad[0], quad[1], quad[2], quad[3]].map(|x| TABLE[usize::from(x)]);
-        bad |= a | b | c | d;
-        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        let n = t0[usize::from(quad[0])]
+            | t1[usize::from(quad[1])]
+            | t2[usize::from(quad[2])]
+            | t3[usize::from(quad[3])];
+        bad |= n;
         bytes.copy_from_slice(&n.to_be_bytes()[1..]);
     }
-    let values = tail.iter().map(|&x| TABLE[usize::from(x)]);
-    let mut n = 0u32;
-    for v in values {
-        bad |= v;
-        n = n << 6 | u32::from(v & 0x3f);
-    }
+    // The last two or three characters, as the start of a quad.
+    let n = tail
+        .iter()
+        .zip(&TABLES)
+        .fold(0, |n, (&x, table)| n | table[usize::from(x)]);
+    bad |= n;
     match (tail.len(), out_tail) {
         (0, []) => {}
         // Two characters carry one byte and four bits that must be zero.
         (2, [x]) => {
-            bad |= u8::from(n & 0xf != 0) << 7;
-            *x = (n >> 4) as u8;
+            bad |= u32::from(n & 0xf000 != 0) * INVALID;
+            *x = (n >> 16) as u8;
         }
         // Three carry two bytes and two bits that must be zero.
         (3, [x, y]) => {
-            bad |= u8::from(n & 0x3 != 0) << 7;
-            [*x, *y] = [(n >> 10) as u8, (n >> 2) as u8];
+            bad |= u32::from(n & 0xc0 != 0) * INVALID;
+            [*x, *y] = [(n >> 16) as u8, (n >> 8) as u8];
         }
         _ => return Err(Error::Invalid),
     }
-    if bad & 0x80 != 0 {
+    if bad & INVALID != 0 {
         return Err(Error::Invalid);
     }
     Ok(len)

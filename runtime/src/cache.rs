@@ -155,8 +155,11 @@ impl<V> ClaimsCache<V> {
     }
 
     /// The cached claims of `token`, or `None` if it is absent or has expired
-    /// at `now` (an expired entry is removed).
-    pub(crate) fn get(&self, token: &str, now: u64) -> Option<Arc<V>> {
+    /// at `now` (an expired entry is removed). The token is compared as
+    /// bytes, so a caller can look up what a request carries before checking
+    /// that it is text: an entry's token always is.
+    pub(crate) fn get(&self, token: &(impl AsRef<[u8]> + ?Sized), now: u64) -> Option<Arc<V>> {
+        let token = token.as_ref();
         let hash = self.hasher.hash_one(token);
         self.lock(hash)?.get(hash, token, now)
     }
@@ -168,11 +171,11 @@ impl<V> ClaimsCache<V> {
     /// entry would already be expired or could never fit in its shard.
     pub(crate) fn insert(&self, token: &str, value: Arc<V>, exp: u64, now: u64) {
         let expires_at = exp.min(now.saturating_add(self.ttl));
-        let hash = self.hasher.hash_one(token);
+        let hash = self.hasher.hash_one(token.as_bytes());
         let Some(mut shard) = self.lock(hash) else {
             return;
         };
-        shard.remove_token(hash, token);
+        shard.remove_token(hash, token.as_bytes());
         if expires_at <= now {
             return;
         }
@@ -319,20 +322,20 @@ impl<V> Shard<V> {
         self.slots.get_mut(index).and_then(Option::as_mut)
     }
 
-    fn find(&self, hash: u64, token: &str) -> Option<usize> {
+    fn find(&self, hash: u64, token: &[u8]) -> Option<usize> {
         let slots = &self.slots;
         self.table
             .find(hash, |&index| {
                 slots
                     .get(index)
                     .and_then(Option::as_ref)
-                    .is_some_and(|entry| entry.hash == hash && *entry.token == *token)
+                    .is_some_and(|entry| entry.hash == hash && entry.token.as_bytes() == token)
             })
             .copied()
     }
 
-    fn get(&mut self, hash: u64, token: &str, now: u64) -> Option<Arc<V>> {
-        let found = self.find(hash, token);
+    fn get(&mut self, hash: u64, token: &(impl AsRef<[u8]> + ?Sized), now: u64) -> Option<Arc<V>> {
+        let found = self.find(hash, token.as_ref());
         let Some(index) = found else {
             self.misses += 1;
             return None;
@@ -355,7 +358,7 @@ impl<V> Shard<V> {
 
     /// Drops the entry for `token`, if any, without counting it anywhere: the
     /// caller is replacing it.
-    fn remove_token(&mut self, hash: u64, token: &str) {
+    fn remove_token(&mut self, hash: u64, token: &[u8]) {
         if let Some(index) = self.find(hash, token) {
             self.unlink(index);
         }
@@ -490,7 +493,7 @@ impl<V> Shard<V> {
         let (mut count, mut bytes, mut older, mut at) = (0, 0, NIL, self.oldest);
         while let Some(entry) = self.slot(at) {
             assert_eq!(entry.older, older, "backward link of {at}");
-            assert_eq!(self.find(entry.hash, &entry.token), Some(at));
+            assert_eq!(self.find(entry.hash, entry.token.as_bytes()), Some(at));
             count += 1;
             bytes += entry.bytes;
             (older, at) = (at, entry.newer);
@@ -840,7 +843,7 @@ mod tests {
         }
         assert!(shard.get(42, "a", 1).is_none());
         assert!(shard.get(42, "abce", 1).is_none());
-        shard.remove_token(42, "abcd");
+        shard.remove_token(42, b"abcd");
         assert!(shard.get(42, "abcd", 1).is_none());
         assert_eq!(shard.get(42, "abc", 1).map(|v| *v), Some(0));
         assert_eq!(shard.len, 3);

@@ -15,8 +15,10 @@ pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
 
     /// What this type's extractors (and [`Shared<Self>`](crate::Shared)'s)
     /// reject a request with: `rejection = <type>` on the struct, else
-    /// [`Rejection`](crate::Rejection).
-    type Rejection: From<crate::Rejection> + axum_core::response::IntoResponse + Send;
+    /// [`Rejection`](crate::Rejection). The extractors require it to be
+    /// `From<Rejection> + IntoResponse + Send`; the bounds are left to them
+    /// so that a type lacking one is reported once, where it was named.
+    type Rejection;
 
     /// How a cached value is copied out for a request: `Clone::clone`, set
     /// by the derive when `cache(...)` is written (which is why a cached

@@ -4,6 +4,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::IntoResponse;
 use http::request::Parts;
 
 use crate::{Claims, Reason, Rejection, Verifier};
@@ -13,10 +14,12 @@ pub fn optional<T: Claims, S>(parts: &Parts, state: &S) -> Result<Option<T>, Rej
 where
     Verifier<T>: FromRef<S>,
 {
-    let Some(token) = crate::source::token(parts, T::CONFIG.source)? else {
+    let Some(token) = crate::source::credentials(parts, T::CONFIG.source)? else {
         return Ok(None);
     };
-    Verifier::<T>::from_ref(state).verify(token).map(Some)
+    Verifier::<T>::from_ref(state)
+        .verify_credentials(token)
+        .map(Some)
 }
 
 /// Extracts `T` from the request; no credentials is a rejection.
@@ -87,17 +90,18 @@ fn optional_shared<T: Claims, S>(parts: &Parts, state: &S) -> Result<Option<Shar
 where
     Verifier<T>: FromRef<S>,
 {
-    let Some(token) = crate::source::token(parts, T::CONFIG.source)? else {
+    let Some(token) = crate::source::credentials(parts, T::CONFIG.source)? else {
         return Ok(None);
     };
     Verifier::<T>::from_ref(state)
-        .verify_shared(token)
+        .verify_credentials_shared(token)
         .map(|claims| Some(Shared(claims)))
 }
 
 impl<T, S> FromRequestParts<S> for Shared<T>
 where
     T: Claims,
+    T::Rejection: From<Rejection> + IntoResponse + Send,
     S: Send + Sync,
     Verifier<T>: FromRef<S>,
 {
@@ -116,6 +120,7 @@ where
 impl<T, S> OptionalFromRequestParts<S> for Shared<T>
 where
     T: Claims,
+    T::Rejection: From<Rejection> + IntoResponse + Send,
     S: Send + Sync,
     Verifier<T>: FromRef<S>,
 {

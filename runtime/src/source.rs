@@ -6,22 +6,67 @@ use http::request::Parts;
 
 use crate::{Reason, Source};
 
-/// The token in `parts`, `Ok(None)` when there are no credentials.
-pub(crate) fn token(parts: &Parts, source: Source) -> Result<Option<&str>, Reason> {
-    match source {
-        Source::Bearer => {
-            let Some(value) = single(parts, AUTHORIZATION)? else {
-                return Ok(None);
-            };
-            bearer(value)
+/// The token a request carries, as found: from a header, its bytes are
+/// not known to be text until [`Credentials::text`] checks the whole header
+/// value, which a cache hit never needs (a cached token is text, and
+/// matching one byte for byte proves the same of the request's).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Credentials<'p> {
+    /// Already text: a cookie, or a token handed to `Verifier::verify`.
+    Text(&'p str),
+    /// The token within a header value neither has been checked yet.
+    Raw { token: &'p [u8], value: &'p [u8] },
+}
+
+impl<'p> Credentials<'p> {
+    /// The token's bytes, unchecked.
+    pub(crate) fn bytes(self) -> &'p [u8] {
+        match self {
+            Self::Text(token) => token.as_bytes(),
+            Self::Raw { token, .. } => token,
         }
+    }
+
+    /// The token as text, once its header value is visible ASCII, spaces
+    /// and tabs throughout.
+    pub(crate) fn text(self) -> Result<&'p str, Reason> {
+        match self {
+            Self::Text(token) => Ok(token),
+            Self::Raw { token, value } => {
+                checked(value)?;
+                core::str::from_utf8(token).map_err(|_| Reason::InvalidRequest)
+            }
+        }
+    }
+}
+
+/// The credentials in `parts`, `Ok(None)` when there are none.
+pub(crate) fn credentials(
+    parts: &Parts,
+    source: Source,
+) -> Result<Option<Credentials<'_>>, Reason> {
+    match source {
+        Source::Bearer => match single(parts, AUTHORIZATION)? {
+            None => Ok(None),
+            Some(value) => bearer(value),
+        },
         Source::Header(name) => match single(parts, name)? {
             None => Ok(None),
-            Some("") => Err(Reason::InvalidRequest),
-            Some(value) => Ok(Some(value)),
+            Some(value) => match trim(value) {
+                [] => Err(Reason::InvalidRequest),
+                token => Ok(Some(Credentials::Raw { token, value })),
+            },
         },
-        Source::Cookie(name) => cookie(parts, name),
+        Source::Cookie(name) => cookie(parts, name).map(|c| c.map(Credentials::Text)),
     }
+}
+
+/// The token in `parts` as text, `Ok(None)` when there are no credentials.
+#[cfg(test)]
+pub(crate) fn token(parts: &Parts, source: Source) -> Result<Option<&str>, Reason> {
+    credentials(parts, source)?
+        .map(Credentials::text)
+        .transpose()
 }
 
 /// Whether `b` may appear in a header value we read: visible ASCII, space or
@@ -30,21 +75,45 @@ const fn text_byte(b: u8) -> bool {
     (b.wrapping_sub(b' ') <= b'~' - b' ') | (b == b'\t')
 }
 
+/// Refuses a header value with anything but visible ASCII, spaces and tabs.
+fn checked(value: &[u8]) -> Result<(), Reason> {
+    let bad = value
+        .iter()
+        .fold(0u8, |bad, &b| bad | u8::from(!text_byte(b)));
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(Reason::InvalidRequest)
+    }
+}
+
+const fn is_space(b: &u8) -> bool {
+    matches!(*b, b' ' | b'\t')
+}
+
+/// `value` without leading and trailing spaces and tabs.
+fn trim(value: &[u8]) -> &[u8] {
+    let start = value
+        .iter()
+        .position(|b| !is_space(b))
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |at| at + 1);
+    &value[start..end]
+}
+
 /// A header value as text: visible ASCII, spaces and tabs only, trimmed.
 fn text(value: &HeaderValue) -> Result<&str, Reason> {
     let bytes = value.as_bytes();
-    let bad = bytes
-        .iter()
-        .fold(0u8, |bad, &b| bad | u8::from(!text_byte(b)));
-    if bad != 0 {
-        return Err(Reason::InvalidRequest);
-    }
+    checked(bytes)?;
     let text = core::str::from_utf8(bytes).map_err(|_| Reason::InvalidRequest)?;
     Ok(text.trim_matches([' ', '\t']))
 }
 
 /// The one value of a header; more than one is a malformed request.
-fn single(parts: &Parts, name: impl AsHeaderName) -> Result<Option<&str>, Reason> {
+fn single(parts: &Parts, name: impl AsHeaderName) -> Result<Option<&[u8]>, Reason> {
     let mut values = parts.headers.get_all(name).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -52,24 +121,25 @@ fn single(parts: &Parts, name: impl AsHeaderName) -> Result<Option<&str>, Reason
     if values.next().is_some() {
         return Err(Reason::InvalidRequest);
     }
-    text(value).map(Some)
+    Ok(Some(value.as_bytes()))
 }
 
 /// `Bearer <token>`, the scheme in any case (RFC 7235 §2.1). Another scheme
 /// means no bearer credentials at all, so the client gets the bare challenge.
-fn bearer(value: &str) -> Result<Option<&str>, Reason> {
-    let (scheme, rest) = match value.find([' ', '\t']) {
-        Some(at) => value.split_at(at),
-        None => (value, ""),
+/// The token's own bytes are left for [`Credentials::text`] to check.
+fn bearer(value: &[u8]) -> Result<Option<Credentials<'_>>, Reason> {
+    let trimmed = trim(value);
+    let (scheme, rest) = match trimmed.iter().position(is_space) {
+        Some(at) => trimmed.split_at(at),
+        None => (trimmed, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Ok(None);
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return checked(value).map(|()| None);
     }
-    let token = rest.trim_start_matches([' ', '\t']);
-    if token.is_empty() {
-        return Err(Reason::InvalidRequest);
+    match trim(rest) {
+        [] => Err(Reason::InvalidRequest),
+        token => Ok(Some(Credentials::Raw { token, value })),
     }
-    Ok(Some(token))
 }
 
 /// The value of cookie `name` across every `Cookie` header; a cookie sent

@@ -8,6 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::crypto::Prepared;
 use crate::decode::{self, Date, RegisteredPass, Rules};
 use crate::key::{alg_bit, check_unique_kids};
+use crate::source::Credentials;
 use crate::{Algorithm, Claims, Key, KeyError, Reason, RegisteredClaim, Rejection};
 
 /// Verifies tokens for the claims type `T`: its keys, its validation
@@ -166,6 +167,11 @@ impl<T: Claims> Verifier<T> {
     /// Verifies and validates `token`, and returns its claims. With a
     /// cache, a hit returns a clone of the cached claims.
     pub fn verify(&self, token: &str) -> Result<T, Rejection> {
+        self.verify_credentials(Credentials::Text(token))
+    }
+
+    /// [`verify`](Self::verify) for credentials as the extractor finds them.
+    pub(crate) fn verify_credentials(&self, token: Credentials<'_>) -> Result<T, Rejection> {
         self.verify_with(
             token,
             |cache, hit| (cache.clone)(hit),
@@ -186,6 +192,15 @@ impl<T: Claims> Verifier<T> {
     /// not a clone, and a miss wraps the fresh claims once for both. What
     /// the [`Shared`](crate::Shared) extractor calls.
     pub fn verify_shared(&self, token: &str) -> Result<Arc<T>, Rejection> {
+        self.verify_credentials_shared(Credentials::Text(token))
+    }
+
+    /// [`verify_shared`](Self::verify_shared) for credentials as the
+    /// extractor finds them.
+    pub(crate) fn verify_credentials_shared(
+        &self,
+        token: Credentials<'_>,
+    ) -> Result<Arc<T>, Rejection> {
         self.verify_with(
             token,
             |_, hit| Arc::clone(hit),
@@ -203,23 +218,27 @@ impl<T: Claims> Verifier<T> {
     /// to cache.
     fn verify_with<R>(
         &self,
-        token: &str,
+        credentials: Credentials<'_>,
         hit: impl FnOnce(&Cache<T>, &Arc<T>) -> R,
         fresh: impl FnOnce(Option<&Cache<T>>, T) -> (R, Option<Arc<T>>),
     ) -> Result<R, Reason> {
         let inner = &*self.inner;
-        if token.len() > inner.max_token_bytes {
-            return Err(Reason::TooLarge);
-        }
         let now = inner.clock.now();
         let keys = inner.keys.read().unwrap_or_else(PoisonError::into_inner);
         // The cache is keyed by the whole token, compared byte for byte, so a
         // hit is a token that passed every check below when it was cached:
-        // the shape check need not run again.
+        // neither the request's header nor the token's shape need be checked
+        // again.
+        let bytes = credentials.bytes();
         if let Some(cache) = &inner.cache
-            && let Some(cached) = cache.claims.get(token, now)
+            && bytes.len() <= inner.max_token_bytes
+            && let Some(cached) = cache.claims.get(bytes, now)
         {
             return Ok(hit(cache, &cached));
+        }
+        let token = credentials.text()?;
+        if token.len() > inner.max_token_bytes {
+            return Err(Reason::TooLarge);
         }
         let segments = decode::split(token, inner.max_token_bytes)?;
         self.check_signature(&segments, &keys)?;
