@@ -96,20 +96,15 @@ pub(crate) fn decode_vec(input: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Decoded bytes up to this size stay on the stack.
-const STACK: usize = 1024;
-
-/// Calls `f` with the decoded bytes of `input`: on the stack when they fit
-/// in a kilobyte, which a typical payload does, on the heap otherwise.
-pub(crate) fn with_decoded<R>(input: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
-    let len = decoded_len(input.len()).ok_or(Error::Invalid)?;
-    if len <= STACK {
-        let mut buf = [0u8; STACK];
-        let len = decode(input, &mut buf)?;
-        Ok(f(&buf[..len]))
-    } else {
-        decode_vec(input).map(|bytes| f(&bytes))
-    }
+/// Checks that `input` would decode, without keeping the bytes and without
+/// allocating: it is decoded a slice at a time into a small buffer.
+pub(crate) fn validate(input: &[u8]) -> Result<(), Error> {
+    // A multiple of 4, so that only the last slice can end short of a quad.
+    const SLICE: usize = 768;
+    let mut buf = [0u8; SLICE / 4 * 3];
+    input
+        .chunks(SLICE)
+        .try_for_each(|slice| decode(slice, &mut buf).map(drop))
 }
 
 #[cfg(test)]
@@ -151,12 +146,18 @@ mod tests {
     }
 
     #[test]
-    fn stack_and_heap_paths_agree() {
-        for len in [0, 1, 500, STACK - 1, STACK, STACK + 1, 5000] {
+    fn validation_agrees_with_decoding_across_slices() {
+        for len in [0, 1, 575, 576, 577, 1152, 5000] {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
             let text = URL_SAFE_NO_PAD.encode(&bytes);
-            let got = with_decoded(text.as_bytes(), <[u8]>::to_vec);
-            assert_eq!(got.ok(), Some(bytes), "{len}");
+            assert_eq!(validate(text.as_bytes()), Ok(()), "{len}");
+            for at in [0, text.len() / 2, text.len().saturating_sub(1)] {
+                if at < text.len() {
+                    let mut bad = text.clone().into_bytes();
+                    bad[at] = b'+';
+                    assert_eq!(validate(&bad), Err(Error::Invalid), "{len} {at}");
+                }
+            }
         }
     }
 
@@ -165,6 +166,21 @@ mod tests {
 
         /// Any text over the alphabet, `=` and a few outsiders decodes
         /// exactly as the reference implementation decodes it.
+        #[test]
+        fn validation_agrees_with_the_base64_crate(
+            input in proptest::collection::vec(
+                prop_oneof![
+                    40 => proptest::sample::select(
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".to_vec()
+                    ),
+                    1 => proptest::sample::select(b"=+/. \x00\x80\xff".to_vec()),
+                ],
+                0..2000,
+            )
+        ) {
+            prop_assert_eq!(validate(&input).is_ok(), reference(&input).is_some());
+        }
+
         #[test]
         fn agrees_with_the_base64_crate(
             input in proptest::collection::vec(

@@ -286,7 +286,7 @@ pub use algorithm::Algorithm;
 pub use bounded::Bounded;
 pub use cache::CacheStats;
 pub use claimguard_macros::{Bounded, Claims};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 pub use config::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, RegisteredClaim, Source};
 pub use decode::MAX_HEADER_SEGMENT;
 pub use extract::Shared;

@@ -4,7 +4,7 @@ use core::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::cache::{CacheStats, ClaimsCache};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, CoarseClock};
 use crate::crypto::Prepared;
 use crate::decode::{self, Date, RegisteredPass, Rules};
 use crate::key::{alg_bit, check_unique_kids};
@@ -241,7 +241,7 @@ impl<T: Claims> Verifier<T> {
             return Err(Reason::TooLarge);
         }
         let segments = decode::split(token, inner.max_token_bytes)?;
-        self.check_signature(&segments, &keys)?;
+        let prepared = Self::check_header(inner, &segments, &keys)?;
         let rules = Rules {
             now,
             leeway: inner.leeway,
@@ -249,7 +249,13 @@ impl<T: Claims> Verifier<T> {
             audiences: &inner.audiences,
             required: inner.required,
         };
-        let (claims, exp) = decode::with_payload(segments.payload, |payload| {
+        // The payload's encoding is checked before the signature, so that a
+        // segment outside the alphabet is reported as malformed wherever it
+        // is; its contents are read only once the signature holds.
+        let authenticate =
+            || prepared.verify(segments.signing_input.as_bytes(), segments.signature);
+        let (claims, exp) = decode::with_payload(segments.payload, authenticate, |bytes| {
+            let payload = decode::payload_text(bytes)?;
             // One pass reads the claims and the registered claims together.
             let mut pass = RegisteredPass::new(&inner.issuers, &inner.audiences);
             let Some(claims) = T::decode_payload(payload, &mut pass) else {
@@ -276,21 +282,18 @@ impl<T: Claims> Verifier<T> {
         Ok(result)
     }
 
-    /// The header and signature stages alone: algorithm, header rules, key
-    /// selection and signature.
-    fn check_signature(
-        &self,
+    /// The header stage: algorithm, header rules and key selection; the key
+    /// prepared for the token's algorithm.
+    fn check_header<'k>(
+        inner: &Inner<T>,
         segments: &decode::Segments<'_>,
-        keys: &KeySet,
-    ) -> Result<(), Reason> {
-        let inner = &*self.inner;
+        keys: &'k KeySet,
+    ) -> Result<&'k Prepared, Reason> {
         let (alg, bound) =
             decode::header(segments.header, inner.algorithms, inner.typ, |alg, kid| {
                 keys.select(alg, kid)
             })?;
-        bound
-            .prepared(alg)?
-            .verify(segments.signing_input.as_bytes(), segments.signature)
+        bound.prepared(alg)
     }
 
     /// Runs only the size gate, the header rules, key selection and the
@@ -304,15 +307,15 @@ impl<T: Claims> Verifier<T> {
             .keys
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        self.check_signature(&segments, &keys)
-            .map_err(Rejection::new)?;
-        // The full path decodes the payload next; a payload that is not
-        // canonical base64url fails here as it would there.
-        if decode::is_base64url(segments.payload) {
-            Ok(())
-        } else {
-            Err(Rejection::new(Reason::Malformed))
+        let prepared = Self::check_header(&self.inner, &segments, &keys).map_err(Rejection::new)?;
+        // In the order of the full path: the payload's encoding, then the
+        // signature.
+        if !decode::is_base64url(segments.payload) {
+            return Err(Rejection::new(Reason::Malformed));
         }
+        prepared
+            .verify(segments.signing_input.as_bytes(), segments.signature)
+            .map_err(Rejection::new)
     }
 
     /// Replaces the keys (say, after a key rotation) and empties the cache,
@@ -508,7 +511,7 @@ impl<T: Claims> VerifierBuilder<T> {
                 audiences: owned(self.audiences, config.audiences),
                 leeway: self.leeway.unwrap_or(config.leeway),
                 max_token_bytes,
-                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                clock: self.clock.unwrap_or_else(|| Arc::new(CoarseClock::new())),
                 cache,
             }),
         })
