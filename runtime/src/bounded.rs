@@ -68,6 +68,14 @@ pub trait Bounded<Cap = NoCap>: Sized {
     fn when_missing() -> Option<Self> {
         None
     }
+
+    /// Whether deserializing a value reads exactly one JSON scalar and shows
+    /// it through one of `visit_u64`, `visit_i64`, `visit_f64`,
+    /// `visit_bool`, `visit_str` (or its owned and borrowed forms),
+    /// `visit_unit`, `visit_none`, or `visit_some` of such a value: true for
+    /// numbers up to 64 bits, `bool`, capped strings, and `Option`s of those.
+    #[doc(hidden)]
+    const SCALAR: bool = false;
 }
 
 /// A [`DeserializeSeed`] that deserializes `T` under `Cap`.
@@ -126,9 +134,10 @@ pub const fn sum(parts: &[usize]) -> usize {
 }
 
 macro_rules! bounded_by_nature {
-    ($($ty:ty),* $(,)?) => {$(
+    ($($ty:ty: $scalar:literal),* $(,)?) => {$(
         impl Bounded for $ty {
             const MAX_HEAP: usize = 0;
+            const SCALAR: bool = $scalar;
 
             fn deserialize_bounded<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 <$ty as Deserialize<'de>>::deserialize(deserializer)
@@ -137,24 +146,27 @@ macro_rules! bounded_by_nature {
     )*};
 }
 
+// `SCALAR`: serde_json shows numbers up to 64 bits through `visit_u64`,
+// `visit_i64` or `visit_f64`; 128-bit ones through `visit_u128` and
+// `visit_i128`, which the registered-claim checks do not take.
 bounded_by_nature!(
-    u8,
-    u16,
-    u32,
-    u64,
-    u128,
-    usize,
-    i8,
-    i16,
-    i32,
-    i64,
-    i128,
-    isize,
-    f32,
-    f64,
-    bool,
-    char,
-    ()
+    u8: true,
+    u16: true,
+    u32: true,
+    u64: true,
+    u128: false,
+    usize: true,
+    i8: true,
+    i16: true,
+    i32: true,
+    i64: true,
+    i128: false,
+    isize: true,
+    f32: true,
+    f64: true,
+    bool: true,
+    char: false,
+    (): false,
 );
 
 /// A string type built from a `&str` once its length is known to fit.
@@ -206,6 +218,7 @@ macro_rules! capped_str {
     ($($ty:ty),*) => {$(
         impl<const N: usize> Bounded<MaxLen<N>> for $ty {
             const MAX_HEAP: usize = add(N, <$ty as FromCappedStr>::OVERHEAD);
+            const SCALAR: bool = true;
 
             fn deserialize_bounded<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 deserializer.deserialize_str(StrVisitor::<$ty, N>(PhantomData))
@@ -218,6 +231,7 @@ capped_str!(String, Box<str>, Arc<str>);
 
 impl<T: Bounded<Cap>, Cap> Bounded<Cap> for Option<T> {
     const MAX_HEAP: usize = T::MAX_HEAP;
+    const SCALAR: bool = T::SCALAR;
 
     fn deserialize_bounded<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct OptionVisitor<T, Cap>(PhantomData<fn() -> (T, Cap)>);

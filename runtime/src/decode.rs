@@ -559,6 +559,45 @@ impl<'s> RegisteredPass<'s> {
         Ok(())
     }
 
+    /// Takes the value of one registered claim as a field's deserializer
+    /// showed it, refusing a second occurrence.
+    pub(crate) fn see<E: de::Error>(
+        &mut self,
+        claim: RegisteredClaim,
+        seen: crate::tee::Seen<'_>,
+    ) -> Result<(), E> {
+        once(&mut self.seen, 1 << claim as u16)?;
+        let any = StrSeed {
+            accepted: &[],
+            any_if_empty: true,
+        };
+        let found = &mut self.found;
+        match claim {
+            RegisteredClaim::Exp => {
+                found.exp = seen.show(DateSeed { round_up: false }, Date::Invalid)?;
+            }
+            RegisteredClaim::Nbf => {
+                found.nbf = seen.show(DateSeed { round_up: true }, Date::Invalid)?;
+            }
+            RegisteredClaim::Iat => {
+                found.iat = seen.show(DateSeed { round_up: true }, Date::Invalid)?;
+            }
+            RegisteredClaim::Iss => {
+                let issuers = StrSeed {
+                    accepted: self.issuers,
+                    any_if_empty: true,
+                };
+                found.iss = seen.show(issuers, Check::Invalid)?;
+            }
+            RegisteredClaim::Aud => {
+                found.aud = seen.show(AudSeed(self.audiences), Check::Invalid)?;
+            }
+            RegisteredClaim::Sub => found.sub = seen.show(any, Check::Invalid)?,
+            RegisteredClaim::Jti => found.jti = seen.show(any, Check::Invalid)?,
+        }
+        Ok(())
+    }
+
     /// A seed that reads one registered claim's value into this pass.
     pub fn seed<'p>(&'p mut self, claim: RegisteredClaim) -> ClaimSeed<'p, 's> {
         ClaimSeed { pass: self, claim }

@@ -280,6 +280,7 @@ mod extract;
 mod key;
 mod rejection;
 mod source;
+mod tee;
 mod verifier;
 
 pub use algorithm::Algorithm;
@@ -347,8 +348,8 @@ pub mod __private {
 
     /// Reads the value of a field that is also a registered claim (`exp`,
     /// `sub`, ...) into its slot and, in single-pass mode, into the pass too:
-    /// the value's text is taken once (a borrowed `RawValue`, no copy) and
-    /// read by both.
+    /// a scalar field shows the pass the value it reads; any other takes the
+    /// value's text once (a borrowed `RawValue`, no copy) and both read it.
     pub fn next_registered_field<'de, A, T, Cap>(
         map: &mut A,
         slot: &mut Option<T>,
@@ -365,6 +366,16 @@ pub mod __private {
         };
         if slot.is_some() {
             return Err(A::Error::duplicate_field(name));
+        }
+        if T::SCALAR {
+            // One read: the scalar is shown to the check on its way.
+            let seed = crate::tee::TeeSeed {
+                seed: BoundedSeed::<T, Cap>::new(),
+                pass,
+                claim,
+            };
+            *slot = Some(map.next_value_seed(seed)?);
+            return Ok(());
         }
         let raw: &'de serde_json::value::RawValue = map.next_value()?;
         let text = raw.get();

@@ -13,8 +13,10 @@ use jsonwebtoken::Algorithm as J;
 use proptest::prelude::*;
 use serde::{Deserialize, Deserializer};
 
-/// Fields that are registered claims (`sub`, `exp`, `iss` renamed, `aud`),
-/// and one that is not.
+/// Fields that are registered claims, read by the single pass as scalars
+/// (`sub`, `exp`, `iss` renamed, `iat`, `nbf`) and as text read twice
+/// (`aud`), and
+/// one that is not a registered claim.
 #[derive(Claims, Clone, Debug, PartialEq)]
 #[claims(
     algorithms = [HS256],
@@ -31,6 +33,8 @@ struct Fused {
     issuer: Option<String>,
     #[claims(max_items = 2, max_len = 8)]
     aud: Option<Vec<String>>,
+    iat: Option<i64>,
+    nbf: Option<f64>,
     #[claims(max_items = 2, max_len = 8, default)]
     roles: Vec<String>,
 }
@@ -103,11 +107,22 @@ fn choices() -> Vec<(&'static str, Vec<String>)> {
                 (NOW + 3).to_string(),
                 (NOW + 60).to_string(),
                 "true".into(),
+                format!("{}.5", NOW + 5),
+                format!("{}.5", NOW + 4),
+                "null".into(),
             ],
         ),
         (
             "iat",
-            vec![NOW.to_string(), (NOW + 60).to_string(), "[]".into()],
+            vec![
+                NOW.to_string(),
+                (NOW + 60).to_string(),
+                "[]".into(),
+                "null".into(),
+                "-3".into(),
+                format!("{NOW}.5"),
+                "\"1\"".into(),
+            ],
         ),
         (
             "iss",
@@ -192,6 +207,8 @@ fn a_valid_payload_fills_registered_fields_and_passes() {
         exp,
         issuer: Some("iss-a".into()),
         aud: Some(vec!["aud-a".into()]),
+        iat: None,
+        nbf: Some(1_700_000_000.0),
         roles: vec![],
     };
     assert_eq!(fused, Ok(expected));
