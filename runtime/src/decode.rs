@@ -235,16 +235,60 @@ fn media_type_is(value: &str, expected: &str) -> bool {
     value[strip(value)..].eq_ignore_ascii_case(&expected[strip(expected)..])
 }
 
+/// The headers most tokens carry, by their exact segment: for each pinned
+/// algorithm, `{"alg":"…","typ":"JWT"}` in either member order (PyJWT and
+/// jsonwebtoken each write one) and `{"alg":"…"}`. A token whose header
+/// segment is one of these byte for byte skips decoding and parsing it; the
+/// same rules then judge what the parse would have found.
+pub(crate) struct KnownHeaders(Box<[(Box<str>, Algorithm, Option<&'static str>)]>);
+
+impl KnownHeaders {
+    pub(crate) fn new(pinned: &[Algorithm]) -> Self {
+        let forms = |alg: &str| {
+            [
+                (format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#), Some("JWT")),
+                (format!(r#"{{"typ":"JWT","alg":"{alg}"}}"#), Some("JWT")),
+                (format!(r#"{{"alg":"{alg}"}}"#), None),
+            ]
+        };
+        Self(
+            pinned
+                .iter()
+                .flat_map(|&alg| {
+                    forms(alg.name())
+                        .map(|(json, typ)| (base64url::encode(json.as_bytes()).into(), alg, typ))
+                })
+                .collect(),
+        )
+    }
+
+    fn find(&self, segment: &str) -> Option<(Algorithm, Option<&'static str>)> {
+        self.0
+            .iter()
+            .find(|(known, _, _)| **known == *segment)
+            .map(|&(_, alg, typ)| (alg, typ))
+    }
+}
+
 /// Decodes and checks the header against the pinned algorithms and `typ`.
 ///
 /// `select` picks the key from the algorithm and the `kid` while the `kid`
 /// still lies in the stack buffer, so that reading it allocates nothing.
 pub(crate) fn header<R>(
     segment: &str,
+    known: &KnownHeaders,
     pinned: &[Algorithm],
     typ: Option<&str>,
     select: impl FnOnce(Algorithm, Option<&str>) -> Result<R, Reason>,
 ) -> Result<(Algorithm, R), Reason> {
+    if let Some((alg, header_typ)) = known.find(segment) {
+        let raw = RawHeader {
+            alg: Some(Str(Cow::Borrowed(alg.name()))),
+            typ: header_typ.map(|t| Str(Cow::Borrowed(t))),
+            ..RawHeader::default()
+        };
+        return judge(&raw, pinned, typ, select);
+    }
     // A typical header is well under a hundred characters: decode those
     // into a small buffer, so that the common case does not clear a large one.
     if segment.len() <= SMALL_HEADER_SEGMENT {
@@ -271,18 +315,35 @@ fn header_in<R>(
     // unread included: serde_json does not check strings it skips.
     let text = core::str::from_utf8(&buf[..len]).map_err(|_| Reason::Malformed)?;
     let raw: RawHeader<'_> = serde_json::from_str(text).map_err(|_| Reason::Malformed)?;
-    let alg = raw.alg.ok_or(Reason::Malformed)?;
+    judge(&raw, pinned, typ, select)
+}
+
+/// The header rules, on what the header says.
+fn judge<R>(
+    raw: &RawHeader<'_>,
+    pinned: &[Algorithm],
+    typ: Option<&str>,
+    select: impl FnOnce(Algorithm, Option<&str>) -> Result<R, Reason>,
+) -> Result<(Algorithm, R), Reason> {
+    let alg = raw.alg.as_ref().ok_or(Reason::Malformed)?;
     let alg = Algorithm::from_name(&alg.0)
         .filter(|alg| pinned.contains(alg))
         .ok_or(Reason::Algorithm)?;
     if raw.crit || raw.jwe || raw.b64 == Some(false) {
         return Err(Reason::UnsupportedHeader);
     }
-    if raw.cty.is_some_and(|cty| media_type_is(&cty.0, "JWT")) {
+    if raw
+        .cty
+        .as_ref()
+        .is_some_and(|cty| media_type_is(&cty.0, "JWT"))
+    {
         return Err(Reason::UnsupportedHeader);
     }
     if let Some(expected) = typ
-        && !raw.typ.is_some_and(|t| media_type_is(&t.0, expected))
+        && !raw
+            .typ
+            .as_ref()
+            .is_some_and(|t| media_type_is(&t.0, expected))
     {
         return Err(Reason::UnsupportedHeader);
     }
@@ -867,18 +928,65 @@ mod tests {
         assert_eq!(split(&long, 10_000).err(), Some(Reason::TooLarge));
     }
 
+    #[derive(Debug, PartialEq)]
     struct Header {
         kid: Option<String>,
     }
 
+    /// The verdict on a header, parsed, and through the known headers when
+    /// it is one of them: the two must agree.
     fn owned(json: &str, typ: Option<&str>) -> Result<Header, Reason> {
-        header(
-            &URL_SAFE_NO_PAD.encode(json),
-            &[Algorithm::HS256],
-            typ,
-            |_, kid| Ok(kid.map(str::to_owned)),
-        )
-        .map(|(_, kid)| Header { kid })
+        let pinned = [Algorithm::HS256];
+        let judge = |known: &KnownHeaders| {
+            header(
+                &URL_SAFE_NO_PAD.encode(json),
+                known,
+                &pinned,
+                typ,
+                |_, kid| Ok(kid.map(str::to_owned)),
+            )
+            .map(|(_, kid)| Header { kid })
+        };
+        let parsed = judge(&KnownHeaders::new(&[]));
+        assert_eq!(judge(&KnownHeaders::new(&Algorithm::ALL)), parsed, "{json}");
+        parsed
+    }
+
+    #[test]
+    fn known_headers_are_the_common_ones_and_judged_alike() {
+        let known = KnownHeaders::new(&[Algorithm::HS256, Algorithm::ES256]);
+        for (json, alg, typ) in [
+            (
+                r#"{"alg":"HS256","typ":"JWT"}"#,
+                Algorithm::HS256,
+                Some("JWT"),
+            ),
+            (
+                r#"{"typ":"JWT","alg":"ES256"}"#,
+                Algorithm::ES256,
+                Some("JWT"),
+            ),
+            (r#"{"alg":"ES256"}"#, Algorithm::ES256, None),
+        ] {
+            assert_eq!(known.find(&URL_SAFE_NO_PAD.encode(json)), Some((alg, typ)));
+        }
+        for other in [
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg": "HS256"}"#,
+            r#"{"alg":"HS256","kid":"a"}"#,
+        ] {
+            assert_eq!(known.find(&URL_SAFE_NO_PAD.encode(other)), None, "{other}");
+        }
+        // Every form, against every `typ` rule, judged as the parse judges it.
+        for json in [
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"alg":"HS256"}"#,
+        ] {
+            for typ in [None, Some("JWT"), Some("application/jwt"), Some("at+jwt")] {
+                let _ = owned(json, typ);
+            }
+        }
     }
 
     fn header_of(json: &str) -> Result<Header, Reason> {
@@ -929,7 +1037,8 @@ mod tests {
     #[test]
     fn invalid_utf8_anywhere_is_refused() {
         let header = URL_SAFE_NO_PAD.encode(b"{\"alg\":\"HS256\",\"x\":\"\xc0\xaf\"}");
-        let verdict = super::header(&header, &[Algorithm::HS256], None, |_, _| Ok(()));
+        let known = KnownHeaders::new(&[Algorithm::HS256]);
+        let verdict = super::header(&header, &known, &[Algorithm::HS256], None, |_, _| Ok(()));
         assert_eq!(verdict.err(), Some(Reason::Malformed));
         let payload = URL_SAFE_NO_PAD.encode(b"{\"exp\":1,\"x\":{\"t\xd9\":0}}");
         let read = |segment: &str| {

@@ -58,6 +58,8 @@ struct Inner<T> {
     /// that [`Verifier::replace_keys`] can never race a stale entry in.
     keys: RwLock<KeySet>,
     algorithms: &'static [Algorithm],
+    /// The common header segments of those algorithms, recognised whole.
+    known_headers: decode::KnownHeaders,
     typ: Option<&'static str>,
     required: &'static [RegisteredClaim],
     issuers: Box<[Box<str>]>,
@@ -289,10 +291,13 @@ impl<T: Claims> Verifier<T> {
         segments: &decode::Segments<'_>,
         keys: &'k KeySet,
     ) -> Result<&'k Prepared, Reason> {
-        let (alg, bound) =
-            decode::header(segments.header, inner.algorithms, inner.typ, |alg, kid| {
-                keys.select(alg, kid)
-            })?;
+        let (alg, bound) = decode::header(
+            segments.header,
+            &inner.known_headers,
+            inner.algorithms,
+            inner.typ,
+            |alg, kid| keys.select(alg, kid),
+        )?;
         bound.prepared(alg)
     }
 
@@ -505,6 +510,7 @@ impl<T: Claims> VerifierBuilder<T> {
             inner: Arc::new(Inner {
                 keys: RwLock::new(keys),
                 algorithms: config.algorithms,
+                known_headers: decode::KnownHeaders::new(config.algorithms),
                 typ: config.typ,
                 required: config.required,
                 issuers: owned(self.issuers, config.issuers),
