@@ -83,7 +83,7 @@ fn algorithms(c: &mut Criterion) {
 }
 
 /// Rounds of the interleaved measurement.
-const ROUNDS: usize = 201;
+const ROUNDS: usize = 601;
 
 /// claimguard's time outside signature verification, per algorithm, from
 /// interleaved batches ([`interleaved`]): claimguard's cold decode minus the

@@ -48,19 +48,28 @@
 //!    cookie or header (`source = ...`). No credentials (or another scheme
 //!    such as `Basic`) is `401` with a bare `WWW-Authenticate: Bearer`; the
 //!    credentials sent twice, or not visible ASCII, is `400 invalid_request`.
-//! 2. **Size gate**: a token longer than `max_token_bytes` (default 8192), a
+//! 2. **Cache** (if the type has one): a token cached before, compared byte
+//!    for byte, returns its claims here; steps 3 to 8 are skipped.
+//! 3. **Size gate**: a token longer than `max_token_bytes` (default 8192), a
 //!    header segment longer than [`MAX_HEADER_SEGMENT`], anything but three
-//!    non-empty base64url segments: refused before any decoding.
-//! 3. **Header**: decoded into a fixed stack buffer; duplicate members refused;
+//!    non-empty segments: refused before any decoding. Each segment must be
+//!    canonical base64url, checked where it is decoded (the header's and the
+//!    payload's before the signature).
+//! 4. **Header**: decoded into a fixed stack buffer (or, for the common
+//!    `{"alg":…,"typ":"JWT"}` forms, recognised whole); duplicate members refused;
 //!    `alg` must be one of the pinned algorithms (names are case-sensitive, and
 //!    `none` can never be pinned); `crit`, `b64: false`, `cty: JWT`, JWE
 //!    members and a `typ` other than the pinned one are refused; `jwk`, `jku`,
 //!    `x5u`, `x5c` are skipped and never trusted or fetched.
-//! 4. **Key**: with named keys (`kid`), the token's `kid` must name a key that
+//! 5. **Key**: with named keys (`kid`), the token's `kid` must name a key that
 //!    may verify `alg`; without a `kid`, exactly one key may fit `alg`.
-//! 5. **Signature**: jsonwebtoken's crypto (`rust_crypto` by default,
-//!    `aws_lc_rs` by feature), called directly, never its `decode`.
-//! 6. **Registered claims**, read in one pass that allocates nothing:
+//! 6. **Signature**: checked by the crypto backend (`rust_crypto` by default,
+//!    `aws_lc_rs` by feature) with the key prepared once, when the verifier
+//!    was built; never through jsonwebtoken's `decode`.
+//! 7. **Claims, in one pass**: the derived deserializer reads the payload
+//!    once, building your struct and handing every registered claim it meets
+//!    to the checks below (a field named `exp`, `sub`, … is read once for
+//!    both). The registered claims:
 //!    `exp` is required and must be after now (`now < exp + leeway`: a token
 //!    is refused at `exp` exactly); `nbf` (when present) must be at or before
 //!    `now + leeway`; `iat` (when present) must not be after `now + leeway`;
@@ -71,11 +80,14 @@
 //!    configured it is required and must name one; when none are configured
 //!    a token carrying `aud` is refused (RFC 7519 §4.1.3). `sub` and `jti`,
 //!    when present, must be strings. A registered claim appearing twice is
-//!    refused.
-//! 7. **Your struct**, parsed by the derived bounded deserializer: only a
-//!    JSON object; a member appearing twice is refused; unknown members are
-//!    skipped without being allocated; each capped value is checked while it
-//!    is parsed, before it is copied.
+//!    refused. Your struct: only a JSON object; a member appearing twice is
+//!    refused; unknown members are skipped without being allocated; each
+//!    capped value is checked while it is parsed, before it is copied. When
+//!    both a registered claim and a field are wrong, the registered claim's
+//!    reason is reported (an expired token is "expired" whatever else it
+//!    holds).
+//! 8. **Cache insert** (if the type has one), until the earlier of `exp` and
+//!    the cache's `ttl`.
 //!
 //! # Container attributes: `#[claims(...)]` on the struct
 //!
@@ -220,7 +232,10 @@
 //!   and [`Verifier::cache_stats`] reports hits, misses, inserts, evictions,
 //!   expirations, entries and bytes.
 //!
-//! A cached claims type must be `Clone` (the extractor hands out a copy):
+//! A cached claims type must be `Clone` (the extractor hands out a copy).
+//! To skip the copy, take [`Shared<User>`](Shared) instead of `User`: it
+//! shares the cached claims by reference count (a hit then costs no
+//! allocation at all), and otherwise behaves as `User` does.
 //!
 //! ```compile_fail
 //! #[derive(claimguard::Claims)] // error: the trait bound `User: Clone` is not satisfied
@@ -234,10 +249,21 @@
 //! size ([`Key::hmac`]; 32, 48 and 64 bytes for HS256, HS384 and HS512), an
 //! RSA public key of at least 2048 bits (PEM, DER or components), a P-256 or
 //! P-384 key (PEM, DER), an Ed25519 key (PEM, DER), or any of these as a JWK
-//! ([`Key::from_jwk`], [`Key::set_from_jwks`]). When the verifier is built,
-//! each key is bound to the pinned algorithms it can verify; a key that can
-//! verify none of them is an error then, not at request time. Key material
-//! never appears in `Debug` output.
+//! ([`Key::from_jwk`], [`Key::set_from_jwks`]). RSA moduli go up to
+//! [`MAX_RSA_BITS`] with an odd public exponent of 3 to 33 bits. When the
+//! verifier is built, each key is bound to the pinned algorithms it can
+//! verify and prepared for each of them (parsed into the backend's own
+//! form, so that no request parses a key); a key that can verify none of
+//! them, or that the backend refuses, is an error then, not at request
+//! time. Key material never appears in `Debug` output.
+//!
+//! # Time
+//!
+//! A verifier reads the time from a [`CoarseClock`] unless told otherwise:
+//! the kernel's coarse monotonic clock, re-anchored on the wall clock once a
+//! second, which costs a few nanoseconds where `SystemTime::now` costs tens
+//! and stays within a few milliseconds of it. [`SystemClock`] reads the wall
+//! clock on every call; [`ManualClock`] is for tests.
 //!
 //! # Rejections
 //!
@@ -257,11 +283,14 @@
 //!
 //! # Crypto backends
 //!
-//! The `rust_crypto` feature (default) uses jsonwebtoken's RustCrypto
-//! backend; `aws_lc_rs` uses aws-lc-rs and wins when both are enabled.
-//! claimguard calls the chosen backend directly, so a build with both
-//! features never panics on its first request the way jsonwebtoken's own
-//! process-wide default does.
+//! The `rust_crypto` feature (default) verifies with the RustCrypto crates
+//! (`hmac`, `sha2`, `rsa`, `p256`, `p384`, `ed25519-dalek`: the ones
+//! jsonwebtoken's own `rust_crypto` backend uses); `aws_lc_rs` uses aws-lc-rs
+//! and wins when both are enabled. claimguard calls the chosen crates
+//! itself, with keys prepared once, and uses jsonwebtoken only for its key
+//! formats (PEM, JWK): jsonwebtoken's `crypto::verify` parses the key on
+//! every call, and its process-wide default provider panics on the first
+//! request of a build that enables both of its backends.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -457,7 +457,7 @@ impl<T: Claims> VerifierBuilder<T> {
         self
     }
 
-    /// Uses another clock (the system clock by default).
+    /// Uses another clock (a [`CoarseClock`](crate::CoarseClock) by default).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
         self
