@@ -444,7 +444,7 @@ mod backend {
     use super::{Alg, raw_key};
 
     pub(crate) enum Prepared {
-        Hmac(hmac::Key),
+        Hmac(Box<hmac::Key>),
         Public(ParsedPublicKey),
     }
 
@@ -454,7 +454,7 @@ mod backend {
             let public =
                 |algorithm| ParsedPublicKey::new(algorithm, &raw).unwrap_or_else(|e| panic!("{e}"));
             match alg {
-                Alg::Hs256 => Self::Hmac(hmac::Key::new(hmac::HMAC_SHA256, &raw)),
+                Alg::Hs256 => Self::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA256, &raw))),
                 Alg::Rs256 => Self::Public(public(&sig::RSA_PKCS1_2048_8192_SHA256)),
                 Alg::Es256 => Self::Public(public(&sig::ECDSA_P256_SHA256_FIXED)),
                 Alg::EdDsa => Self::Public(public(&sig::ED25519)),

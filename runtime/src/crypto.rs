@@ -182,7 +182,8 @@ mod backend {
 
     /// aws-lc-rs's verifying types.
     pub(crate) enum Verifying {
-        Hmac(hmac::Key),
+        // Boxed: the key schedule is over a kilobyte.
+        Hmac(Box<hmac::Key>),
         Public(ParsedPublicKey),
     }
 
@@ -198,7 +199,7 @@ mod backend {
             let public: &'static dyn VerificationAlgorithm = match (material, alg) {
                 (Material::Secret(secret), _) => {
                     let hmac_alg = hmac_alg.ok_or(KeyError::NotForVerifying)?;
-                    return Ok(Self::Hmac(hmac::Key::new(hmac_alg, secret)));
+                    return Ok(Self::Hmac(Box::new(hmac::Key::new(hmac_alg, secret))));
                 }
                 (Material::Rsa { .. }, A::RS256) => &sig::RSA_PKCS1_2048_8192_SHA256,
                 (Material::Rsa { .. }, A::RS384) => &sig::RSA_PKCS1_2048_8192_SHA384,

@@ -240,7 +240,14 @@ fn media_type_is(value: &str, expected: &str) -> bool {
 /// jsonwebtoken each write one) and `{"alg":"…"}`. A token whose header
 /// segment is one of these byte for byte skips decoding and parsing it; the
 /// same rules then judge what the parse would have found.
-pub(crate) struct KnownHeaders(Box<[(Box<str>, Algorithm, Option<&'static str>)]>);
+pub(crate) struct KnownHeaders(Box<[KnownHeader]>);
+
+/// One header segment and what it says.
+struct KnownHeader {
+    segment: Box<str>,
+    alg: Algorithm,
+    typ: Option<&'static str>,
+}
 
 impl KnownHeaders {
     pub(crate) fn new(pinned: &[Algorithm]) -> Self {
@@ -255,8 +262,11 @@ impl KnownHeaders {
             pinned
                 .iter()
                 .flat_map(|&alg| {
-                    forms(alg.name())
-                        .map(|(json, typ)| (base64url::encode(json.as_bytes()).into(), alg, typ))
+                    forms(alg.name()).map(|(json, typ)| KnownHeader {
+                        segment: base64url::encode(json.as_bytes()).into(),
+                        alg,
+                        typ,
+                    })
                 })
                 .collect(),
         )
@@ -265,8 +275,8 @@ impl KnownHeaders {
     fn find(&self, segment: &str) -> Option<(Algorithm, Option<&'static str>)> {
         self.0
             .iter()
-            .find(|(known, _, _)| **known == *segment)
-            .map(|&(_, alg, typ)| (alg, typ))
+            .find(|known| *known.segment == *segment)
+            .map(|known| (known.alg, known.typ))
     }
 }
 
