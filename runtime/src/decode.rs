@@ -8,6 +8,7 @@
 //! that allocates nothing: `iss` and `aud` are compared where they lie.
 
 use core::fmt;
+use core::marker::PhantomData;
 use std::borrow::Cow;
 
 use crate::base64url;
@@ -606,28 +607,7 @@ impl<'s> RegisteredPass<'s> {
         claim: RegisteredClaim,
         value: D,
     ) -> Result<(), D::Error> {
-        once(&mut self.seen, 1 << claim as u16)?;
-        let any = StrSeed {
-            accepted: &[],
-            any_if_empty: true,
-        };
-        let found = &mut self.found;
-        match claim {
-            RegisteredClaim::Exp => found.exp = DateSeed { round_up: false }.deserialize(value)?,
-            RegisteredClaim::Nbf => found.nbf = DateSeed { round_up: true }.deserialize(value)?,
-            RegisteredClaim::Iat => found.iat = DateSeed { round_up: true }.deserialize(value)?,
-            RegisteredClaim::Iss => {
-                found.iss = StrSeed {
-                    accepted: self.issuers,
-                    any_if_empty: true,
-                }
-                .deserialize(value)?;
-            }
-            RegisteredClaim::Aud => found.aud = AudSeed(self.audiences).deserialize(value)?,
-            RegisteredClaim::Sub => found.sub = any.deserialize(value)?,
-            RegisteredClaim::Jti => found.jti = any.deserialize(value)?,
-        }
-        Ok(())
+        self.record(claim, Whole(value))
     }
 
     /// Takes the value of one registered claim as a field's deserializer
@@ -637,6 +617,14 @@ impl<'s> RegisteredPass<'s> {
         claim: RegisteredClaim,
         seen: crate::tee::Seen<'_>,
     ) -> Result<(), E> {
+        self.record(claim, Shown(seen, PhantomData))
+    }
+
+    fn record<'de, V: ClaimValue<'de>>(
+        &mut self,
+        claim: RegisteredClaim,
+        value: V,
+    ) -> Result<(), V::Error> {
         once(&mut self.seen, 1 << claim as u16)?;
         let any = StrSeed {
             accepted: &[],
@@ -645,26 +633,26 @@ impl<'s> RegisteredPass<'s> {
         let found = &mut self.found;
         match claim {
             RegisteredClaim::Exp => {
-                found.exp = seen.show(DateSeed { round_up: false }, Date::Invalid)?;
+                found.exp = value.check(DateSeed { round_up: false }, Date::Invalid)?;
             }
             RegisteredClaim::Nbf => {
-                found.nbf = seen.show(DateSeed { round_up: true }, Date::Invalid)?;
+                found.nbf = value.check(DateSeed { round_up: true }, Date::Invalid)?;
             }
             RegisteredClaim::Iat => {
-                found.iat = seen.show(DateSeed { round_up: true }, Date::Invalid)?;
+                found.iat = value.check(DateSeed { round_up: true }, Date::Invalid)?;
             }
             RegisteredClaim::Iss => {
                 let issuers = StrSeed {
                     accepted: self.issuers,
                     any_if_empty: true,
                 };
-                found.iss = seen.show(issuers, Check::Invalid)?;
+                found.iss = value.check(issuers, Check::Invalid)?;
             }
             RegisteredClaim::Aud => {
-                found.aud = seen.show(AudSeed(self.audiences), Check::Invalid)?;
+                found.aud = value.check(AudSeed(self.audiences), Check::Invalid)?;
             }
-            RegisteredClaim::Sub => found.sub = seen.show(any, Check::Invalid)?,
-            RegisteredClaim::Jti => found.jti = seen.show(any, Check::Invalid)?,
+            RegisteredClaim::Sub => found.sub = value.check(any, Check::Invalid)?,
+            RegisteredClaim::Jti => found.jti = value.check(any, Check::Invalid)?,
         }
         Ok(())
     }
@@ -672,6 +660,37 @@ impl<'s> RegisteredPass<'s> {
     /// A seed that reads one registered claim's value into this pass.
     pub fn seed<'p>(&'p mut self, claim: RegisteredClaim) -> ClaimSeed<'p, 's> {
         ClaimSeed { pass: self, claim }
+    }
+}
+
+/// A registered claim's value, however it reaches the check: a deserializer
+/// positioned on it, or what a field's deserializer showed of it.
+trait ClaimValue<'de> {
+    type Error: de::Error;
+    /// Runs `visitor` on the value; `compound` is the verdict for a value
+    /// that can no longer be shown (an array or object a field already read).
+    fn check<V: Visitor<'de>>(
+        self,
+        visitor: V,
+        compound: V::Value,
+    ) -> Result<V::Value, Self::Error>;
+}
+
+struct Whole<D>(D);
+
+impl<'de, D: Deserializer<'de>> ClaimValue<'de> for Whole<D> {
+    type Error = D::Error;
+    fn check<V: Visitor<'de>>(self, visitor: V, _: V::Value) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(visitor)
+    }
+}
+
+struct Shown<'a, E>(crate::tee::Seen<'a>, PhantomData<E>);
+
+impl<'de, E: de::Error> ClaimValue<'de> for Shown<'_, E> {
+    type Error = E;
+    fn check<V: Visitor<'de>>(self, visitor: V, compound: V::Value) -> Result<V::Value, E> {
+        self.0.show(visitor, compound)
     }
 }
 

@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use claimguard::{Claims, Key, ManualClock, Reason, Rejection, Shared, Verifier};
-use common::{NOW, SECRET, bearer, call, sign};
+use claimguard::{Claims, Reason, Shared, Verifier};
+use common::{NOW, Teapot, bearer, call, sign, verifier};
 use jsonwebtoken::Algorithm as J;
 
 #[derive(Claims, Clone, Debug, PartialEq)]
@@ -27,33 +26,6 @@ struct Uncached {
     sub: String,
 }
 
-/// A rejection of the application's own.
-struct Teapot(Rejection);
-
-impl From<Rejection> for Teapot {
-    fn from(rejection: Rejection) -> Self {
-        Self(rejection)
-    }
-}
-
-impl IntoResponse for Teapot {
-    fn into_response(self) -> Response {
-        (
-            StatusCode::IM_A_TEAPOT,
-            format!("teapot: {}", self.0.reason()),
-        )
-            .into_response()
-    }
-}
-
-fn verifier<T: Claims>() -> Verifier<T> {
-    Verifier::<T>::builder()
-        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
-        .clock(ManualClock::new(NOW))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn token(sub: &str) -> String {
     sign(
         J::HS256,
@@ -61,16 +33,18 @@ fn token(sub: &str) -> String {
     )
 }
 
+/// `verify_shared`, which must accept.
+fn shared<T: Claims>(verifier: &Verifier<T>, token: &str) -> Arc<T> {
+    verifier
+        .verify_shared(token)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[test]
 fn a_cache_hit_shares_the_cached_claims() {
     let verifier = verifier::<Cached>();
     let token = token("alice");
-    let first = verifier
-        .verify_shared(&token)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let second = verifier
-        .verify_shared(&token)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let [first, second] = [(); 2].map(|()| shared(&verifier, &token));
     assert!(
         Arc::ptr_eq(&first, &second),
         "a hit must not copy the claims"
@@ -83,9 +57,7 @@ fn a_cache_hit_shares_the_cached_claims() {
     let owned = verifier.verify(&token).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(owned, *first);
     // Another token is another entry.
-    let other = verifier
-        .verify_shared(&self::token("bob"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let other = shared(&verifier, &self::token("bob"));
     assert!(!Arc::ptr_eq(&first, &other));
     assert_eq!(other.sub, "bob");
 }
@@ -94,12 +66,7 @@ fn a_cache_hit_shares_the_cached_claims() {
 fn without_a_cache_each_call_decodes_anew() {
     let verifier = verifier::<Uncached>();
     let token = token("alice");
-    let first = verifier
-        .verify_shared(&token)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let second = verifier
-        .verify_shared(&token)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let [first, second] = [(); 2].map(|()| shared(&verifier, &token));
     assert!(!Arc::ptr_eq(&first, &second));
     assert_eq!(Arc::strong_count(&first), 1);
     assert_eq!(first.sub, "alice");

@@ -7,8 +7,8 @@
 
 mod common;
 
-use claimguard::{Bounded, Claims, Key, ManualClock, Reason, Rejection, Verifier};
-use common::{NOW, SECRET, sign};
+use claimguard::{Bounded, Claims, Reason, Rejection};
+use common::{NOW, sign, verifier};
 use jsonwebtoken::Algorithm as J;
 use proptest::prelude::*;
 use serde::{Deserialize, Deserializer};
@@ -62,14 +62,6 @@ impl Bounded for TwoPass {
 impl Claims for TwoPass {
     const CONFIG: claimguard::Config = Fused::CONFIG;
     type Rejection = Rejection;
-}
-
-fn verifier<T: Claims>() -> Verifier<T> {
-    Verifier::<T>::builder()
-        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
-        .clock(ManualClock::new(NOW))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The verdict of both decoders on one payload: claims, or a reason.

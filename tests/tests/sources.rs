@@ -6,10 +6,9 @@ mod common;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use claimguard::{Claims, Key, ManualClock, Rejection, Verifier};
-use common::{NOW, SECRET, bearer, call, sign};
+use claimguard::{Claims, Key, ManualClock, Verifier};
+use common::{NOW, SECRET, Teapot, bearer, call, sign};
 use jsonwebtoken::Algorithm as J;
 
 #[derive(Claims)]
@@ -24,21 +23,6 @@ struct FromCookie {
 struct FromHeader {
     #[claims(max_len = 16)]
     sub: String,
-}
-
-/// A rejection of the application's own.
-struct Teapot(Rejection);
-
-impl From<Rejection> for Teapot {
-    fn from(rejection: Rejection) -> Self {
-        Self(rejection)
-    }
-}
-
-impl IntoResponse for Teapot {
-    fn into_response(self) -> Response {
-        (StatusCode::IM_A_TEAPOT, format!("teapot: {}", self.0)).into_response()
-    }
 }
 
 /// Two claims types in one state, each finding its verifier through `FromRef`.

@@ -6,8 +6,10 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use claimguard::{Claims, Key, ManualClock, Rejection, Verifier};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use tower::ServiceExt as _;
 
@@ -41,6 +43,30 @@ fn encoding_key(alg: Algorithm) -> EncodingKey {
         other => panic!("no fixture key for {other:?}"),
     };
     key.unwrap_or_else(|e| panic!("{alg:?}: {e}"))
+}
+
+/// A verifier for `T` with the HMAC test secret, its clock at [`NOW`].
+pub fn verifier<T: Claims>() -> Verifier<T> {
+    Verifier::<T>::builder()
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(ManualClock::new(NOW))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A rejection of an application's own, for `rejection = Teapot`.
+pub struct Teapot(pub Rejection);
+
+impl From<Rejection> for Teapot {
+    fn from(rejection: Rejection) -> Self {
+        Self(rejection)
+    }
+}
+
+impl IntoResponse for Teapot {
+    fn into_response(self) -> Response {
+        (StatusCode::IM_A_TEAPOT, format!("teapot: {}", self.0)).into_response()
+    }
 }
 
 /// A token with exactly this header and payload JSON, signed with the
