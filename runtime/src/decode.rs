@@ -226,14 +226,16 @@ impl<'de> de::Deserialize<'de> for RawHeader<'de> {
 /// `typ` and `cty` compare case-insensitively, with an optional
 /// `application/` prefix (RFC 7515 §4.1.9).
 fn media_type_is(value: &str, expected: &str) -> bool {
+    // On bytes: the twelfth byte of a hostile value may fall inside a
+    // multi-byte character, where slicing the `str` would panic.
     let strip = |s: &str| -> usize {
-        if s.len() >= 12 && s[..12].eq_ignore_ascii_case("application/") {
-            12
-        } else {
-            0
-        }
+        let prefixed = s
+            .as_bytes()
+            .get(..12)
+            .is_some_and(|head| head.eq_ignore_ascii_case(b"application/"));
+        if prefixed { 12 } else { 0 }
     };
-    value[strip(value)..].eq_ignore_ascii_case(&expected[strip(expected)..])
+    value.as_bytes()[strip(value)..].eq_ignore_ascii_case(&expected.as_bytes()[strip(expected)..])
 }
 
 /// The headers most tokens carry, by their exact segment: for each pinned
@@ -1081,6 +1083,24 @@ mod tests {
         let accented = read(&URL_SAFE_NO_PAD.encode("{\"x\":\"é\"}"));
         assert_eq!(accented.ok().as_deref(), Some("{\"x\":\"é\"}"));
         assert_eq!(read("e30=").err(), Some(Reason::Malformed));
+    }
+
+    #[test]
+    fn media_types_with_multibyte_characters_do_not_panic() {
+        // The twelfth byte inside `é`: a `str` slice there would panic.
+        for value in ["aaaaaaaaaaaé", "applicationé/jwt", "ééééééé"] {
+            assert!(!media_type_is(value, "JWT"), "{value}");
+            assert!(!media_type_is(value, "application/at+jwt"), "{value}");
+            assert!(!media_type_is("JWT", value), "{value}");
+        }
+        assert!(media_type_is("Application/JWT", "jwt"));
+        let cty = r#"{"alg":"HS256","cty":"aaaaaaaaaaaé"}"#;
+        assert!(header_of(cty).is_ok());
+        let typ = r#"{"alg":"HS256","typ":"aaaaaaaaaaaé"}"#;
+        assert_eq!(
+            owned(typ, Some("at+jwt")).err(),
+            Some(Reason::UnsupportedHeader)
+        );
     }
 
     #[test]

@@ -260,9 +260,10 @@
 //! # Time
 //!
 //! A verifier reads the time from a [`CoarseClock`] unless told otherwise:
-//! the kernel's coarse monotonic clock, re-anchored on the wall clock once a
-//! second, which costs a few nanoseconds where `SystemTime::now` costs tens
-//! and stays within a few milliseconds of it. [`SystemClock`] reads the wall
+//! the kernel's coarse monotonic clock, re-anchored on the wall clock every
+//! 100 ms, which costs a few nanoseconds where `SystemTime::now` costs tens;
+//! it never reads behind the wall clock and at most a few tens of
+//! milliseconds ahead. [`SystemClock`] reads the wall
 //! clock on every call; [`ManualClock`] is for tests.
 //!
 //! # Rejections

@@ -10,7 +10,8 @@ use crate::{Reason, Source};
 /// not known to be text until [`Credentials::text`] checks the whole header
 /// value, which a cache hit never needs (a cached token is text, and
 /// matching one byte for byte proves the same of the request's).
-#[derive(Clone, Copy, Debug)]
+/// It has no `Debug`, so that it can never be logged.
+#[derive(Clone, Copy)]
 pub(crate) enum Credentials<'p> {
     /// Already text: a cookie, or a token handed to `Verifier::verify`.
     Text(&'p str),

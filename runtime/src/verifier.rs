@@ -239,9 +239,6 @@ impl<T: Claims> Verifier<T> {
             return Ok(hit(cache, &cached));
         }
         let token = credentials.text()?;
-        if token.len() > inner.max_token_bytes {
-            return Err(Reason::TooLarge);
-        }
         let segments = decode::split(token, inner.max_token_bytes)?;
         let prepared = Self::check_header(inner, &segments, &keys)?;
         let rules = Rules {
@@ -251,9 +248,11 @@ impl<T: Claims> Verifier<T> {
             audiences: &inner.audiences,
             required: inner.required,
         };
-        // The payload's encoding is checked before the signature, so that a
-        // segment outside the alphabet is reported as malformed wherever it
-        // is; its contents are read only once the signature holds.
+        // The payload's encoding is checked before the signature (the
+        // header's was, with the header): a token with a character outside
+        // the alphabet in either is refused as malformed without a signature
+        // check. The payload's contents are read only once the signature
+        // holds.
         let authenticate =
             || prepared.verify(segments.signing_input.as_bytes(), segments.signature);
         let (claims, exp) = decode::with_payload(segments.payload, authenticate, |bytes| {

@@ -826,6 +826,13 @@ fn algorithm_cases() -> Vec<Case> {
             r#"{"alg":"HS256","cty":"application/JWT"}"#,
             Token(HEADER),
         ),
+        // A multi-byte character across the twelfth byte, where an
+        // `application/` prefix would end: once a panic.
+        (
+            "cty with a multi-byte character at byte 12",
+            r#"{"alg":"HS256","cty":"aaaaaaaaaaaé"}"#,
+            ALICE,
+        ),
         (
             "enc (JWE) on three segments",
             r#"{"alg":"HS256","enc":"A256GCM"}"#,
@@ -2135,7 +2142,7 @@ async fn the_attack_table() {
     assert_eq!(ran, EXPECTED_CASES, "{}", sizes.join(", "));
 }
 
-const EXPECTED_CASES: usize = 305;
+const EXPECTED_CASES: usize = 306;
 
 // ---------------------------------------------------------------- high-S
 
