@@ -144,10 +144,23 @@ pub(crate) enum Material {
     Ed25519([u8; 32]),
 }
 
+impl Material {
+    /// The key's family, which its form determines (an EC point's length
+    /// names its curve; the constructors checked it).
+    fn kind(&self) -> KeyKind {
+        match self {
+            Self::Secret(secret) => KeyKind::Hmac { len: secret.len() },
+            Self::Rsa { .. } => KeyKind::Rsa,
+            Self::Ec(point) if point.len() == 65 => KeyKind::P256,
+            Self::Ec(_) => KeyKind::P384,
+            Self::Ed25519(_) => KeyKind::Ed25519,
+        }
+    }
+}
+
 /// A public key (or HMAC secret) that verifies token signatures.
 #[derive(Clone)]
 pub struct Key {
-    pub(crate) kind: KeyKind,
     pub(crate) material: Material,
     pub(crate) kid: Option<Box<str>>,
     pub(crate) only: Option<Algorithm>,
@@ -157,7 +170,7 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The key material, secret or not, is left out on purpose.
         f.debug_struct("Key")
-            .field("kind", &self.kind.name())
+            .field("kind", &self.kind().name())
             .field("kid", &self.kid)
             .field("only", &self.only)
             .finish_non_exhaustive()
@@ -184,13 +197,10 @@ fn rsa_key(n: &[u8], e: &[u8]) -> Result<Key, KeyError> {
         let start = int.iter().position(|&b| b != 0).unwrap_or(int.len());
         int[start..].into()
     };
-    Ok(Key::new(
-        KeyKind::Rsa,
-        Material::Rsa {
-            n: trim(n),
-            e: trim(e),
-        },
-    ))
+    Ok(Key::new(Material::Rsa {
+        n: trim(n),
+        e: trim(e),
+    }))
 }
 
 /// An Ed25519 key from its 32 bytes, once they are known to encode a point
@@ -202,14 +212,14 @@ fn ed25519_key(raw: &[u8], what: &'static str) -> Result<Key, KeyError> {
             "Ed25519 public key (not a point on the curve)",
         ));
     }
-    Ok(Key::new(KeyKind::Ed25519, Material::Ed25519(raw)))
+    Ok(Key::new(Material::Ed25519(raw)))
 }
 
 /// A P-256 or P-384 key from an uncompressed SEC1 point, once the point is
 /// known to lie on its curve.
 fn ec_key(point: &[u8]) -> Result<Key, KeyError> {
-    let kind = ec_kind(point)?;
-    Ok(Key::new(kind, Material::Ec(point.into())))
+    ec_kind(point)?;
+    Ok(Key::new(Material::Ec(point.into())))
 }
 
 /// The curve of an uncompressed SEC1 point, once it is known to lie on it.
@@ -233,9 +243,12 @@ fn ec_kind(point: &[u8]) -> Result<KeyKind, KeyError> {
 }
 
 impl Key {
-    fn new(kind: KeyKind, material: Material) -> Self {
+    pub(crate) fn kind(&self) -> KeyKind {
+        self.material.kind()
+    }
+
+    fn new(material: Material) -> Self {
         Self {
-            kind,
             material,
             kid: None,
             only: None,
@@ -252,10 +265,7 @@ impl Key {
                 min: MIN_HMAC_BYTES,
             });
         }
-        Ok(Self::new(
-            KeyKind::Hmac { len: secret.len() },
-            Material::Secret(secret.into()),
-        ))
+        Ok(Self::new(Material::Secret(secret.into())))
     }
 
     /// An RSA public key in PEM (`RSA PUBLIC KEY` or `PUBLIC KEY`).
@@ -309,7 +319,7 @@ impl Key {
             return Err(KeyError::Malformed("EC public key DER"));
         }
         let key = ec_key(point)?;
-        let expected = match key.kind {
+        let expected = match key.kind() {
             KeyKind::P256 => der::OID_P256,
             _ => der::OID_P384,
         };
@@ -404,7 +414,7 @@ impl Key {
                 point.extend_from_slice(&x);
                 point.extend_from_slice(&y);
                 let key = ec_key(&point)?;
-                if key.kind != kind {
+                if key.kind() != kind {
                     return Err(KeyError::Malformed("EC JWK"));
                 }
                 key
@@ -419,9 +429,9 @@ impl Key {
             _ => return Err(KeyError::Unsupported("this JWK type")),
         };
         if let Some(alg) = only
-            && !key.kind.can_verify(alg)
+            && !key.kind().can_verify(alg)
         {
-            return Err(match (key.kind, alg.min_hmac_secret()) {
+            return Err(match (key.kind(), alg.min_hmac_secret()) {
                 (KeyKind::Hmac { len }, Some(min)) => KeyError::HmacTooShort { len, min },
                 _ => KeyError::NotForVerifying,
             });
@@ -452,7 +462,7 @@ impl Key {
 
     /// Whether this key may verify `algorithm`.
     pub fn can_verify(&self, algorithm: Algorithm) -> bool {
-        self.kind.can_verify(algorithm) && self.only.is_none_or(|only| only == algorithm)
+        self.kind().can_verify(algorithm) && self.only.is_none_or(|only| only == algorithm)
     }
 
     /// The algorithms of `pinned` this key may verify, or why it can verify none.
@@ -469,7 +479,7 @@ impl Key {
             .filter_map(|alg| alg.min_hmac_secret())
             .filter(|_| self.only.is_none())
             .min();
-        Err(match (self.kind, hmac_min) {
+        Err(match (self.kind(), hmac_min) {
             (KeyKind::Hmac { len }, Some(min)) => KeyError::HmacTooShort { len, min },
             (kind, _) => KeyError::WrongFamily {
                 key: kind.name(),
