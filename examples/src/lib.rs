@@ -64,6 +64,10 @@ pub mod quickstart {
             "aud": AUDIENCE,
             "roles": ["reader"],
         });
+        // A build that also turns on jsonwebtoken's `aws_lc_rs` (a workspace
+        // build with the benchmarks' feature does) leaves jsonwebtoken unable
+        // to choose a backend by itself.
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
             &claims,

@@ -4,14 +4,15 @@
 //! LRU as the baseline).
 //!
 //! Run with `cargo bench -p claimguard --bench cache`; the hit ratios are
-//! printed before criterion's timings.
+//! printed before criterion's timings, and the interleaved comparison with
+//! quick_cache (the figures the README reports) after them.
 
 // The cache is crate-private, so the bench compiles its source directly
 // instead of widening the library's API. The bench uses only part of it, and
 // when a lint pass builds benches with `cfg(test)` the module's unit tests
 // arrive without their `#[test]` functions, leaving their imports unused.
 #[allow(dead_code, unused_imports)]
-#[path = "../src/cache.rs"]
+#[path = "../src/cache/mod.rs"]
 mod cache;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +21,11 @@ use std::sync::Arc;
 
 use cache::ClaimsCache;
 use criterion::Criterion;
+
+// The same interleaved measurement as the request and algorithm benches.
+#[allow(dead_code)]
+#[path = "../../benchmarks/src/interleaved.rs"]
+mod interleaved;
 
 const CAPACITY: usize = 10_000;
 const TOKEN_LEN: usize = 450;
@@ -69,7 +75,7 @@ fn tokens(count: usize, seed: u64) -> Vec<String> {
 }
 
 fn claims_cache() -> ClaimsCache<u64> {
-    ClaimsCache::new(CAPACITY, usize::MAX, VALUE_BYTES, u64::MAX)
+    ClaimsCache::new(CAPACITY, TOKEN_LEN, VALUE_BYTES, None, u64::MAX)
 }
 
 /// Samples ranks `0..n` with probability proportional to `1 / (rank + 1)^s`
@@ -137,8 +143,10 @@ impl Lru {
     }
 }
 
-/// Hit ratios of each cache on the same Zipf trace, insert-on-miss.
-fn hit_ratios() {
+/// Hit ratios of each cache on the same Zipf trace, insert-on-miss, as
+/// `(s, claimguard, quick_cache)` percentages.
+fn hit_ratios() -> Vec<(f64, f64, f64)> {
+    let mut table = Vec::new();
     const UNIVERSE: usize = 100_000;
     const REQUESTS: usize = 400_000;
     let keys = tokens(UNIVERSE, 7);
@@ -174,13 +182,15 @@ fn hit_ratios() {
         let ratio = |h: usize| 100.0 * h as f64 / REQUESTS as f64;
         println!(
             "zipf s={s}: {UNIVERSE} keys, {REQUESTS} requests, capacity {CAPACITY}: \
-             claimguard SIEVE {:.2}%, quick_cache {:.2}%, moka {:.2}%, exact LRU {:.2}%",
+             claimguard {:.2}%, quick_cache {:.2}%, moka {:.2}%, exact LRU {:.2}%",
             ratio(hits[0]),
             ratio(hits[1]),
             ratio(hits[2]),
             ratio(hits[3]),
         );
+        table.push((s, ratio(hits[0]), ratio(hits[1])));
     }
+    table
 }
 
 fn hit_latency(c: &mut Criterion) {
@@ -290,17 +300,8 @@ fn two_thread_hits(c: &mut Criterion) {
         .collect();
 
     fn run(iters: u64, order: &[Vec<usize>], get: &(dyn Fn(usize) + Sync)) -> std::time::Duration {
-        let per_thread = iters.div_ceil(THREADS);
         let start = std::time::Instant::now();
-        std::thread::scope(|scope| {
-            for o in order {
-                scope.spawn(move || {
-                    for n in 0..per_thread {
-                        get(o[n as usize % o.len()]);
-                    }
-                });
-            }
-        });
+        on_threads(iters.div_ceil(THREADS), order, get);
         start.elapsed() / THREADS as u32
     }
 
@@ -329,11 +330,118 @@ fn two_thread_hits(c: &mut Criterion) {
     group.finish();
 }
 
+/// `per_thread` lookups on each of the threads of `order`, at once.
+fn on_threads(per_thread: u64, order: &[Vec<usize>], get: &(dyn Fn(usize) + Sync)) {
+    std::thread::scope(|scope| {
+        for o in order {
+            scope.spawn(move || {
+                for n in 0..per_thread {
+                    get(o[n as usize % o.len()]);
+                }
+            });
+        }
+    });
+}
+
+/// claimguard against quick_cache, row by row, in alternating batches (see
+/// `interleaved`): the figures the README reports, as `(row, claimguard ns,
+/// quick_cache ns, median ratio, first quartile, third quartile)`.
+fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
+    const ROUNDS: usize = 201;
+    let mut rows = Vec::new();
+    let mut report = |name, rounds: &[Vec<f64>], per: f64| {
+        let (median, p25, p75) = interleaved::ratio(rounds, 0, 1);
+        let [a, b] = [0, 1].map(|i| interleaved::median(rounds, i) / per);
+        rows.push((name, a, b, median, p25, p75));
+    };
+
+    let keys = tokens(CAPACITY, 1);
+    let resident = &keys[..CAPACITY * 9 / 10];
+    let ours = claims_cache();
+    let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+    for (i, key) in resident.iter().enumerate() {
+        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        quick.insert(key.clone(), Arc::new(i as u64));
+    }
+    let mut rng = Rng(3);
+    let order: Vec<usize> = (0..4096).map(|_| rng.below(resident.len())).collect();
+    let (mut i, mut j) = (0, 0);
+    let mut a = || {
+        i = (i + 1) % order.len();
+        black_box(ours.get(&resident[order[i]], NOW));
+    };
+    let mut b = || {
+        j = (j + 1) % order.len();
+        black_box(quick.get(resident[order[j]].as_str()));
+    };
+    report(
+        "hit",
+        &interleaved::rounds(&mut [&mut a, &mut b], ROUNDS),
+        1.0,
+    );
+
+    const PER_THREAD: u64 = 2_000;
+    let order: Vec<Vec<usize>> = (0..2)
+        .map(|t| {
+            let mut rng = Rng(11 + t);
+            (0..4096).map(|_| rng.below(resident.len())).collect()
+        })
+        .collect();
+    let mut a = || {
+        on_threads(PER_THREAD, &order, &|k| {
+            black_box(ours.get(&resident[k], NOW));
+        })
+    };
+    let mut b = || {
+        on_threads(PER_THREAD, &order, &|k| {
+            black_box(quick.get(resident[k].as_str()));
+        })
+    };
+    let rounds = interleaved::rounds(&mut [&mut a, &mut b], ROUNDS);
+    // Wall time per lookup over both threads' lookups.
+    report("hit, 2 threads", &rounds, 2.0 * PER_THREAD as f64);
+
+    let keys = tokens(2 * CAPACITY, 2);
+    let ours = claims_cache();
+    let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+    for (i, key) in keys[..CAPACITY].iter().enumerate() {
+        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        quick.insert(key.clone(), Arc::new(i as u64));
+    }
+    let (mut i, mut j) = (CAPACITY, CAPACITY);
+    let mut a = || {
+        i = (i + 1) % keys.len();
+        ours.insert(&keys[i], Arc::new(i as u64), EXP, NOW);
+    };
+    let mut b = || {
+        j = (j + 1) % keys.len();
+        quick.insert(keys[j].clone(), Arc::new(j as u64));
+    };
+    report(
+        "insert at capacity",
+        &interleaved::rounds(&mut [&mut a, &mut b], ROUNDS),
+        1.0,
+    );
+    rows
+}
+
 fn main() {
-    hit_ratios();
+    let ratios = hit_ratios();
     let mut c = Criterion::default().configure_from_args();
     hit_latency(&mut c);
     insert_at_capacity(&mut c);
     two_thread_hits(&mut c);
     c.final_summary();
+    println!("\nclaimguard / quick_cache, interleaved (median over rounds, quartiles):");
+    println!("| measure | claimguard | quick_cache | ratio |");
+    println!("|---|---|---|---|");
+    for (name, ours, quick, median, p25, p75) in interleaved_rows() {
+        println!("| {name} | {ours:.0} ns | {quick:.0} ns | {median:.3} ({p25:.3}–{p75:.3}) |");
+    }
+    for (s, ours, quick) in ratios {
+        println!(
+            "| hit ratio, Zipf s = {s} | {ours:.2} % | {quick:.2} % | {:+.2} points |",
+            ours - quick
+        );
+    }
 }

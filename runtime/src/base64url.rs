@@ -188,7 +188,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(crate::test_support::proptest_config(2000))]
 
         /// Validation says what decoding by the reference says, over
         /// inputs long enough to span several of its slices.

@@ -7,7 +7,7 @@
 //! only with `#[claims(max_len = N)]` ([`MaxLen`]); lists, sets and maps only
 //! with `#[claims(max_items = N)]` ([`MaxItems`]), plus `max_len` when their
 //! items or keys are strings ([`MaxItemsLen`]). Anything else does not
-//! compile.
+//! compile. A map's `max_len` caps its string values as well as its keys.
 //!
 //! Caps are enforced while parsing: a string longer than its cap is refused
 //! before it is copied, and the item after the last allowed one is skipped
@@ -146,11 +146,12 @@ macro_rules! bounded_by_nature {
     )*};
 }
 
-// `SCALAR`: serde_json shows numbers up to 64 bits through `visit_u64`,
-// `visit_i64` or `visit_f64`; 128-bit ones through `visit_u128` and
-// `visit_i128`, which the registered-claim checks do not take; and `f32`
-// may be parsed at `f32` precision (serde_json's `float_roundtrip`), which
-// would show the check a rounded date. Those take the text-twice path.
+// `SCALAR`: serde_json shows integers up to 64 bits through `visit_u64` or
+// `visit_i64`, exactly whatever its features; 128-bit ones through
+// `visit_u128` and `visit_i128`, which the registered-claim checks do not
+// take; and floats (`f64`, `f32`) come parsed by serde_json, whose rounding
+// depends on its `float_roundtrip` feature, where the check reads a date's
+// fraction from its text. Those take the text-twice path.
 bounded_by_nature!(
     u8: true,
     u16: true,
@@ -165,7 +166,7 @@ bounded_by_nature!(
     i128: false,
     isize: true,
     f32: false,
-    f64: true,
+    f64: false,
     bool: true,
     char: false,
     (): false,
@@ -275,18 +276,87 @@ impl<T: Bounded<Cap>, Cap> Bounded<Cap> for Option<T> {
 pub trait ItemCaps {
     /// The cap on each item (or map key).
     type Item;
+    /// The cap on each map value: `max_len` applies to string values too.
+    type Value;
     /// The most items.
     const ITEMS: usize;
 }
 
 impl<const M: usize> ItemCaps for MaxItems<M> {
     type Item = NoCap;
+    type Value = NoCap;
     const ITEMS: usize = M;
 }
 
 impl<const M: usize, const N: usize> ItemCaps for MaxItemsLen<M, N> {
     type Item = MaxLen<N>;
+    type Value = MaxLen<N>;
     const ITEMS: usize = M;
+}
+
+/// A map's value type under the map's caps: a type bounded by nature (a
+/// number, `bool`, a nested `#[derive(Bounded)]` type, an `Option` of one),
+/// or, when the field has `max_len`, a string of at most that many bytes
+/// (`String`, `Box<str>`, `Arc<str>`, or an `Option` of one).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a map value with the caps written on this field",
+    label = "a map value must be bounded by nature, or a string capped by `max_len`",
+    note = "`#[claims(max_items = N, max_len = L)]` caps the keys and the string values (`String`, `Box<str>`, `Arc<str>`, `Option<String>`) at `L` bytes; a list or a map as a value needs a nested `#[derive(claimguard::Bounded)]` type with caps of its own"
+)]
+pub trait MapValue<Cap>: Sized {
+    /// The most heap memory, in bytes, one value can own.
+    const MAX_HEAP: usize;
+
+    /// Deserializes a value under the map's caps.
+    fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+impl<T: Bounded> MapValue<NoCap> for T {
+    const MAX_HEAP: usize = <T as Bounded>::MAX_HEAP;
+
+    fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_bounded(deserializer)
+    }
+}
+
+impl<T: Bounded, const N: usize> MapValue<MaxLen<N>> for T {
+    const MAX_HEAP: usize = <T as Bounded>::MAX_HEAP;
+
+    fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_bounded(deserializer)
+    }
+}
+
+macro_rules! capped_map_value {
+    ($($ty:ty),*) => {$(
+        impl<const N: usize> MapValue<MaxLen<N>> for $ty {
+            const MAX_HEAP: usize = <$ty as Bounded<MaxLen<N>>>::MAX_HEAP;
+
+            fn deserialize_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$ty as Bounded<MaxLen<N>>>::deserialize_bounded(deserializer)
+            }
+        }
+    )*};
+}
+
+capped_map_value!(
+    String,
+    Box<str>,
+    Arc<str>,
+    Option<String>,
+    Option<Box<str>>,
+    Option<Arc<str>>
+);
+
+/// A [`DeserializeSeed`] for a map value under `Cap`.
+struct MapValueSeed<V, Cap>(PhantomData<fn() -> (V, Cap)>);
+
+impl<'de, V: MapValue<Cap>, Cap> DeserializeSeed<'de> for MapValueSeed<V, Cap> {
+    type Value = V;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<V, D::Error> {
+        V::deserialize_value(deserializer)
+    }
 }
 
 /// A collection filled one item at a time, never past its cap.
@@ -469,13 +539,14 @@ impl<K: Ord, V> CollectMap for BTreeMap<K, V> {
     }
 }
 
-struct MapVisitor<C, KeyCap>(usize, PhantomData<fn() -> (C, KeyCap)>);
+/// A map `C` whose keys take `Caps.0` and values `Caps.1`.
+struct MapVisitor<C, Caps>(usize, PhantomData<fn() -> (C, Caps)>);
 
-impl<'de, C, KeyCap> Visitor<'de> for MapVisitor<C, KeyCap>
+impl<'de, C, KeyCap, ValueCap> Visitor<'de> for MapVisitor<C, (KeyCap, ValueCap)>
 where
     C: CollectMap,
     C::Key: Bounded<KeyCap>,
-    C::Value: Bounded,
+    C::Value: MapValue<ValueCap>,
 {
     type Value = C;
 
@@ -497,7 +568,7 @@ where
             let Some(key) = map.next_key_seed(BoundedSeed::<C::Key, KeyCap>::new())? else {
                 return Ok(out);
             };
-            let value = map.next_value_seed(BoundedSeed::<C::Value, NoCap>::new())?;
+            let value = map.next_value_seed(MapValueSeed::<C::Value, ValueCap>(PhantomData))?;
             if !out.insert(key, value) {
                 return Err(de::Error::custom("duplicate member in a map claim"));
             }
@@ -510,16 +581,20 @@ impl<K, V, Cap, S> Bounded<Cap> for HashMap<K, V, S>
 where
     Cap: ItemCaps,
     K: Bounded<Cap::Item> + Eq + Hash,
-    V: Bounded,
+    V: MapValue<Cap::Value>,
     S: BuildHasher + Default,
 {
     const MAX_HEAP: usize = add(
         hash_table_bytes(Cap::ITEMS, add(size_of::<K>(), size_of::<V>())),
-        mul(Cap::ITEMS, add(K::MAX_HEAP, V::MAX_HEAP)),
+        mul(
+            Cap::ITEMS,
+            add(K::MAX_HEAP, <V as MapValue<Cap::Value>>::MAX_HEAP),
+        ),
     );
 
     fn deserialize_bounded<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MapVisitor::<Self, Cap::Item>(Cap::ITEMS, PhantomData))
+        let visitor = MapVisitor::<Self, (Cap::Item, Cap::Value)>(Cap::ITEMS, PhantomData);
+        deserializer.deserialize_map(visitor)
     }
 }
 
@@ -527,15 +602,19 @@ impl<K, V, Cap> Bounded<Cap> for BTreeMap<K, V>
 where
     Cap: ItemCaps,
     K: Bounded<Cap::Item> + Ord,
-    V: Bounded,
+    V: MapValue<Cap::Value>,
 {
     const MAX_HEAP: usize = add(
         btree_bytes(Cap::ITEMS, add(size_of::<K>(), size_of::<V>())),
-        mul(Cap::ITEMS, add(K::MAX_HEAP, V::MAX_HEAP)),
+        mul(
+            Cap::ITEMS,
+            add(K::MAX_HEAP, <V as MapValue<Cap::Value>>::MAX_HEAP),
+        ),
     );
 
     fn deserialize_bounded<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MapVisitor::<Self, Cap::Item>(Cap::ITEMS, PhantomData))
+        let visitor = MapVisitor::<Self, (Cap::Item, Cap::Value)>(Cap::ITEMS, PhantomData);
+        deserializer.deserialize_map(visitor)
     }
 }
 
@@ -628,6 +707,28 @@ mod tests {
         assert!(parse::<HashMap<String, u32>, MaxItemsLen<2, 3>>(r#"{"a":1,"a":2}"#).is_err());
         assert!(parse::<HashSet<u8>, MaxItems<2>>("[1,2]").is_ok());
         assert!(parse::<BTreeSet<u8>, MaxItems<2>>("[1,2,3]").is_err());
+    }
+
+    #[test]
+    fn string_values_of_maps_take_max_len() {
+        type Attrs = HashMap<String, String>;
+        let ok = parse::<Attrs, MaxItemsLen<2, 3>>(r#"{"a":"xyz","bc":""}"#);
+        assert_eq!(ok.map(|m| m.len()).ok(), Some(2));
+        // A value at the cap and one byte over it.
+        assert!(parse::<Attrs, MaxItemsLen<2, 3>>(r#"{"a":"xyzw"}"#).is_err());
+        assert!(
+            parse::<BTreeMap<String, Option<String>>, MaxItemsLen<1, 2>>(r#"{"a":null}"#).is_ok()
+        );
+        assert!(
+            parse::<BTreeMap<String, Option<String>>, MaxItemsLen<1, 2>>(r#"{"a":"abc"}"#).is_err()
+        );
+        // Numbers still work beside a key cap, as before.
+        assert!(parse::<HashMap<String, u64>, MaxItemsLen<2, 3>>(r#"{"a":1}"#).is_ok());
+        // The bound counts both the keys and the values at their cap.
+        assert_eq!(
+            <BTreeMap<String, String> as Bounded<MaxItemsLen<4, 16>>>::MAX_HEAP,
+            btree_bytes(4, 2 * size_of::<String>()) + 4 * (16 + 16)
+        );
     }
 
     #[test]

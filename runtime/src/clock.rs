@@ -38,16 +38,43 @@ impl Clock for SystemClock {
 /// milliseconds early, far below the one-second resolution of `exp`, `nbf`
 /// and `iat`. Clones share one anchor.
 #[derive(Clone, Debug)]
-pub struct CoarseClock(Arc<Anchor>);
+pub struct CoarseClock(Arc<Anchor<Kernel>>);
 
+/// Where a coarse clock's two readings come from: the kernel, or a test's
+/// hands.
+trait Readings: Send + Sync + 'static {
+    /// Milliseconds the wall clock reads since the epoch.
+    fn wall_millis(&self) -> u64;
+    /// Milliseconds of a coarse monotonic clock since some fixed origin.
+    fn coarse_millis(&self) -> u64;
+}
+
+/// The kernel's clocks.
 #[derive(Debug)]
-struct Anchor {
+struct Kernel {
     /// The coarse clock's origin for this clock.
     base: coarsetime::Instant,
-    /// Wall-clock milliseconds minus coarse milliseconds since `base`, as of
-    /// the last re-anchoring (wrapping).
+}
+
+impl Readings for Kernel {
+    fn wall_millis(&self) -> u64 {
+        wall_millis()
+    }
+
+    fn coarse_millis(&self) -> u64 {
+        coarsetime::Instant::now_without_cache_update()
+            .duration_since(self.base)
+            .as_millis()
+    }
+}
+
+#[derive(Debug)]
+struct Anchor<R> {
+    readings: R,
+    /// Wall-clock milliseconds minus coarse milliseconds, as of the last
+    /// re-anchoring (wrapping), plus [`AHEAD_MILLIS`].
     offset: AtomicU64,
-    /// Coarse milliseconds since `base` at which to re-anchor.
+    /// Coarse milliseconds at which to re-anchor.
     next: AtomicU64,
 }
 
@@ -68,21 +95,49 @@ const AHEAD_MILLIS: u64 = 10;
 /// (the thread was descheduled between them) is not kept.
 const MAX_ANCHOR_GAP_MILLIS: u64 = 20;
 
+impl<R: Readings> Anchor<R> {
+    /// An anchor taken from `readings` now.
+    fn new(readings: R) -> Self {
+        let coarse = readings.coarse_millis();
+        let offset = readings
+            .wall_millis()
+            .wrapping_sub(coarse)
+            .wrapping_add(AHEAD_MILLIS);
+        Self {
+            readings,
+            offset: AtomicU64::new(offset),
+            next: AtomicU64::new(coarse.saturating_add(REANCHOR_MILLIS)),
+        }
+    }
+
+    /// Seconds since the epoch: the coarse reading plus the offset, or the
+    /// wall clock itself when it is time to re-anchor.
+    fn now(&self) -> u64 {
+        let coarse = self.readings.coarse_millis();
+        if coarse >= self.next.load(Ordering::Relaxed) {
+            let wall = self.readings.wall_millis();
+            let after = self.readings.coarse_millis();
+            // Several threads may re-anchor at once; each writes a correct
+            // offset, so whichever lands last is as good as any. A thread
+            // descheduled between its readings would write a stale one.
+            if after.saturating_sub(coarse) <= MAX_ANCHOR_GAP_MILLIS {
+                let offset = wall.wrapping_sub(coarse).wrapping_add(AHEAD_MILLIS);
+                self.offset.store(offset, Ordering::Relaxed);
+                let next = after.saturating_add(REANCHOR_MILLIS);
+                self.next.store(next, Ordering::Relaxed);
+            }
+            return wall / 1000;
+        }
+        coarse.wrapping_add(self.offset.load(Ordering::Relaxed)) / 1000
+    }
+}
+
 impl CoarseClock {
     /// A clock anchored on the wall clock now.
     pub fn new() -> Self {
-        Self(Arc::new(Anchor {
+        Self(Arc::new(Anchor::new(Kernel {
             base: coarsetime::Instant::now_without_cache_update(),
-            offset: AtomicU64::new(wall_millis().wrapping_add(AHEAD_MILLIS)),
-            next: AtomicU64::new(REANCHOR_MILLIS),
-        }))
-    }
-
-    /// Coarse milliseconds since this clock's base.
-    fn elapsed(&self) -> u64 {
-        coarsetime::Instant::now_without_cache_update()
-            .duration_since(self.0.base)
-            .as_millis()
+        })))
     }
 }
 
@@ -94,23 +149,7 @@ impl Default for CoarseClock {
 
 impl Clock for CoarseClock {
     fn now(&self) -> u64 {
-        let anchor = &*self.0;
-        let elapsed = self.elapsed();
-        if elapsed >= anchor.next.load(Ordering::Relaxed) {
-            let wall = wall_millis();
-            let after = self.elapsed();
-            // Several threads may re-anchor at once; each writes a correct
-            // offset, so whichever lands last is as good as any. A thread
-            // descheduled between its readings would write a stale one.
-            if after.saturating_sub(elapsed) <= MAX_ANCHOR_GAP_MILLIS {
-                let offset = wall.wrapping_sub(elapsed).wrapping_add(AHEAD_MILLIS);
-                anchor.offset.store(offset, Ordering::Relaxed);
-                let next = after.saturating_add(REANCHOR_MILLIS);
-                anchor.next.store(next, Ordering::Relaxed);
-            }
-            return wall / 1000;
-        }
-        elapsed.wrapping_add(anchor.offset.load(Ordering::Relaxed)) / 1000
+        self.0.now()
     }
 }
 
@@ -157,32 +196,97 @@ impl Clock for ManualClock {
 mod tests {
     use super::*;
 
+    /// Readings a test sets by hand, in milliseconds; each read of the
+    /// coarse clock can also move it (a thread descheduled between two
+    /// readings).
+    #[derive(Default)]
+    struct Hands {
+        wall: AtomicU64,
+        coarse: AtomicU64,
+        /// Added to the coarse clock after every read of it.
+        drift_per_read: AtomicU64,
+    }
+
+    impl Readings for Arc<Hands> {
+        fn wall_millis(&self) -> u64 {
+            self.wall.load(Ordering::SeqCst)
+        }
+        fn coarse_millis(&self) -> u64 {
+            let drift = self.drift_per_read.load(Ordering::SeqCst);
+            self.coarse.fetch_add(drift, Ordering::SeqCst)
+        }
+    }
+
+    fn anchor(wall: u64, coarse: u64) -> (Arc<Hands>, Anchor<Arc<Hands>>) {
+        let hands = Arc::new(Hands::default());
+        hands.wall.store(wall, Ordering::SeqCst);
+        hands.coarse.store(coarse, Ordering::SeqCst);
+        (Arc::clone(&hands), Anchor::new(hands))
+    }
+
+    /// Moves both clocks by `millis`, the coarse one lagging by `lag`.
+    fn tick(hands: &Hands, millis: u64, lag: u64) {
+        hands.wall.fetch_add(millis, Ordering::SeqCst);
+        hands.coarse.fetch_add(millis - lag, Ordering::SeqCst);
+    }
+
     #[test]
-    fn the_coarse_clock_reads_the_wall_clock() {
+    fn reads_ahead_of_the_wall_clock_never_behind() {
+        let (hands, clock) = anchor(1_700_000_000_995, 5_000);
+        // The anchor reads 10 ms ahead: 999 995 + 10 crosses the second.
+        assert_eq!(clock.now(), 1_700_000_001);
+        // The coarse clock lagging by a tick (up to 10 ms) keeps it at or
+        // ahead of the wall clock.
+        tick(&hands, 50, 10);
+        assert_eq!(clock.now(), 1_700_000_001);
+        assert!(clock.now() >= hands.wall_millis() / 1000);
+    }
+
+    #[test]
+    fn re_anchors_every_100_ms_on_the_wall_clock() {
+        const START: u64 = 10_000_000;
+        let (hands, clock) = anchor(START, 0);
+        // The wall clock steps back an hour (an NTP correction); within the
+        // first 100 ms the clock still reads by its old anchor...
+        hands.wall.fetch_sub(3_600_000, Ordering::SeqCst);
+        hands.coarse.store(99, Ordering::SeqCst);
+        assert_eq!(clock.now(), (START + 99 + AHEAD_MILLIS) / 1000);
+        // ...and at 100 ms it reads the wall clock, and keeps its new offset.
+        hands.coarse.store(100, Ordering::SeqCst);
+        assert_eq!(clock.now(), (START - 3_600_000) / 1000);
+        assert_eq!(clock.next.load(Ordering::SeqCst), 200);
+        hands.coarse.store(150, Ordering::SeqCst);
+        hands.wall.fetch_add(50, Ordering::SeqCst);
+        assert_eq!(clock.now(), (START - 3_600_000 + 50 + AHEAD_MILLIS) / 1000);
+    }
+
+    #[test]
+    fn a_descheduled_re_anchoring_is_not_kept() {
+        let (hands, clock) = anchor(2_000_000, 0);
+        hands.coarse.store(100, Ordering::SeqCst);
+        // 30 ms pass between the two coarse readings of a re-anchoring.
+        hands.drift_per_read.store(30, Ordering::SeqCst);
+        hands.wall.store(9_000_000, Ordering::SeqCst);
+        // The wall clock is still what it answers, but the anchor is kept.
+        assert_eq!(clock.now(), 9_000);
+        assert_eq!(clock.next.load(Ordering::SeqCst), REANCHOR_MILLIS);
+        // The next undisturbed read re-anchors.
+        hands.drift_per_read.store(0, Ordering::SeqCst);
+        assert_eq!(clock.now(), 9_000);
+        assert!(clock.next.load(Ordering::SeqCst) > REANCHOR_MILLIS);
+    }
+
+    #[test]
+    fn the_kernel_clock_agrees_with_the_wall_clock() {
+        // Against the real clocks, with a tolerance only a wall-clock step of
+        // more than a second during the test could exceed.
         let coarse = CoarseClock::new();
-        for _ in 0..100_000 {
-            let before = SystemClock.now();
+        for _ in 0..1_000 {
             let now = coarse.now();
-            let after = SystemClock.now();
-            // Never behind the wall clock; ahead by a few milliseconds at
-            // most, which can straddle a second.
-            assert!(before <= now && now <= after + 1, "{before} {now} {after}");
+            assert!(now.abs_diff(SystemClock.now()) <= 1, "{now}");
         }
         // A clone shares the anchor.
         let clone = coarse.clone();
         assert!(Arc::ptr_eq(&coarse.0, &clone.0));
-    }
-
-    #[test]
-    fn the_coarse_clock_re_anchors() {
-        let coarse = CoarseClock::new();
-        // Pretend the anchor is stale and wrong by an hour: the next read
-        // re-anchors and is right again.
-        coarse.0.next.store(0, Ordering::Relaxed);
-        coarse.0.offset.store(3_600_000, Ordering::Relaxed);
-        let now = coarse.now();
-        assert!(now.abs_diff(SystemClock.now()) <= 1, "{now}");
-        assert!(coarse.0.next.load(Ordering::Relaxed) >= REANCHOR_MILLIS);
-        assert!(coarse.now().abs_diff(SystemClock.now()) <= 1);
     }
 }

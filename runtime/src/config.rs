@@ -38,17 +38,17 @@ pub trait Claims: Bounded + for<'de> Deserialize<'de> + Send + Sync + 'static {
 
     /// The most bytes the cache written on the struct can hold: `capacity`
     /// entries, each a token of `max_token_bytes` plus the claims' worst-case
-    /// size ([`Bounded::MAX_HEAP`] and the struct itself) plus a fixed
-    /// per-entry overhead. Zero without `cache(...)`. A verifier built with
+    /// size ([`Bounded::MAX_HEAP`] and the struct itself) plus the `Arc`'s
+    /// counts, and the fixed part the cache allocates once (a slot, a share
+    /// of the hash index and of the ghost queue per entry). Zero without
+    /// `cache(...)`. A verifier built with
     /// other cache settings reports its own ceiling through
     /// [`Verifier::cache_max_bytes`](crate::Verifier::cache_max_bytes).
     const CACHE_MAX_BYTES: usize = match Self::CONFIG.cache {
-        Some(cache) => crate::bounded::mul(
+        Some(cache) => crate::cache::ClaimsCache::<Self>::ceiling(
             cache.capacity,
-            crate::cache::ClaimsCache::<Self>::entry_bytes(
-                Self::CONFIG.max_token_bytes,
-                crate::bounded::add(size_of::<Self>(), Self::MAX_HEAP),
-            ),
+            Self::CONFIG.max_token_bytes,
+            crate::bounded::add(size_of::<Self>(), Self::MAX_HEAP),
         ),
         None => 0,
     };

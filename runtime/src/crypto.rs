@@ -22,6 +22,16 @@ compile_error!(
     "claimguard needs a crypto backend: enable its `rust_crypto` (default) or `aws_lc_rs` feature"
 );
 
+/// The crypto backend this build verifies with: `"aws-lc-rs"` when the
+/// `aws_lc_rs` feature is on (whether or not `rust_crypto` is too, as
+/// feature unification in a large application may make it), else
+/// `"rust-crypto"`. Decided at compile time; nothing is chosen at run time.
+pub const CRYPTO_BACKEND: &str = if cfg!(feature = "aws_lc_rs") {
+    "aws-lc-rs"
+} else {
+    "rust-crypto"
+};
+
 /// The longest signature segment: an RSA-8192 signature is 1366 characters.
 pub(crate) const MAX_SIGNATURE_SEGMENT: usize = 1400;
 /// What [`MAX_SIGNATURE_SEGMENT`] characters decode to at most.

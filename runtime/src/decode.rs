@@ -461,38 +461,59 @@ macro_rules! otherwise_invalid {
 
 /// A NumericDate: a non-negative number of seconds. A fraction is rounded
 /// toward the stricter verdict: down for `exp`, up for `nbf` and `iat`.
+///
+/// Read from the value's text, not through serde's number visitors: how
+/// serde_json hands a number to a visitor depends on features any crate of
+/// an application's build may turn on (`arbitrary_precision` shows every
+/// number as a map; `float_roundtrip` changes how a fraction is rounded), and
+/// the verdict on a token must not. An integer is read exactly; any other
+/// number by the standard library's correctly rounded parser; a number too
+/// large for an `f64` is an error, as serde_json's own parser makes it.
+#[derive(Clone, Copy)]
 struct DateSeed {
     round_up: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for DateSeed {
-    type Value = Date;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Date, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for DateSeed {
-    type Value = Date;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a NumericDate")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Date, E> {
-        Ok(Date::At(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Date, E> {
-        Ok(u64::try_from(v).map_or(Date::Invalid, Date::At))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Date, E> {
-        if !v.is_finite() || v < 0.0 {
+impl DateSeed {
+    /// The date a number's text says.
+    fn read_text<E: de::Error>(self, text: &str) -> Result<Date, E> {
+        if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            // A string, `true`, `false`, `null`, an array or an object.
             return Ok(Date::Invalid);
+        }
+        if let Ok(v) = text.parse::<u64>() {
+            return Ok(Date::At(v));
+        }
+        if let Ok(v) = text.parse::<i64>() {
+            return Ok(u64::try_from(v).map_or(Date::Invalid, Date::At));
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(self.read_f64(v)),
+            _ => Err(E::custom("number out of range")),
+        }
+    }
+
+    fn read_f64(self, v: f64) -> Date {
+        if !v.is_finite() || v < 0.0 {
+            return Date::Invalid;
         }
         let rounded = if self.round_up { v.ceil() } else { v.floor() };
         // `as` saturates for values beyond u64::MAX.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Ok(Date::At(rounded as u64))
+        Date::At(rounded as u64)
     }
-    otherwise_invalid!(Date::Invalid; unit, bool, str);
+
+    /// The date a field's deserializer showed on its way (only numbers a
+    /// scalar field reads exactly reach the check this way; see `Seen`).
+    fn read_seen(self, seen: crate::tee::Seen<'_>) -> Date {
+        use crate::tee::Seen;
+        match seen {
+            Seen::U64(v) => Date::At(v),
+            Seen::I64(v) => u64::try_from(v).map_or(Date::Invalid, Date::At),
+            Seen::F64(v) => self.read_f64(v),
+            Seen::Bool(_) | Seen::Null | Seen::Str(_) | Seen::Compound => Date::Invalid,
+        }
+    }
 }
 
 /// A string claim compared against a list of accepted values; an empty list
@@ -634,15 +655,9 @@ impl<'s> RegisteredPass<'s> {
         };
         let found = &mut self.found;
         match claim {
-            RegisteredClaim::Exp => {
-                found.exp = value.check(DateSeed { round_up: false }, Date::Invalid)?;
-            }
-            RegisteredClaim::Nbf => {
-                found.nbf = value.check(DateSeed { round_up: true }, Date::Invalid)?;
-            }
-            RegisteredClaim::Iat => {
-                found.iat = value.check(DateSeed { round_up: true }, Date::Invalid)?;
-            }
+            RegisteredClaim::Exp => found.exp = value.date(DateSeed { round_up: false })?,
+            RegisteredClaim::Nbf => found.nbf = value.date(DateSeed { round_up: true })?,
+            RegisteredClaim::Iat => found.iat = value.date(DateSeed { round_up: true })?,
             RegisteredClaim::Iss => {
                 let issuers = StrSeed {
                     accepted: self.issuers,
@@ -669,6 +684,8 @@ impl<'s> RegisteredPass<'s> {
 /// positioned on it, or what a field's deserializer showed of it.
 trait ClaimValue<'de> {
     type Error: de::Error;
+    /// Reads the value as a NumericDate.
+    fn date(self, seed: DateSeed) -> Result<Date, Self::Error>;
     /// Runs `visitor` on the value; `compound` is the verdict for a value
     /// that can no longer be shown (an array or object a field already read).
     fn check<V: Visitor<'de>>(
@@ -682,6 +699,12 @@ struct Whole<D>(D);
 
 impl<'de, D: Deserializer<'de>> ClaimValue<'de> for Whole<D> {
     type Error = D::Error;
+    fn date(self, seed: DateSeed) -> Result<Date, D::Error> {
+        // The value's text, borrowed: every pass runs on serde_json's
+        // deserializer over the payload's text.
+        let raw: &'de serde_json::value::RawValue = de::Deserialize::deserialize(self.0)?;
+        seed.read_text(raw.get())
+    }
     fn check<V: Visitor<'de>>(self, visitor: V, _: V::Value) -> Result<V::Value, D::Error> {
         self.0.deserialize_any(visitor)
     }
@@ -691,6 +714,9 @@ struct Shown<'a, E>(crate::tee::Seen<'a>, PhantomData<E>);
 
 impl<'de, E: de::Error> ClaimValue<'de> for Shown<'_, E> {
     type Error = E;
+    fn date(self, seed: DateSeed) -> Result<Date, E> {
+        Ok(seed.read_seen(self.0))
+    }
     fn check<V: Visitor<'de>>(self, visitor: V, compound: V::Value) -> Result<V::Value, E> {
         self.0.show(visitor, compound)
     }

@@ -48,6 +48,14 @@
 //!    cookie or header (`source = ...`). No credentials (or another scheme
 //!    such as `Basic`) is `401` with a bare `WWW-Authenticate: Bearer`; the
 //!    credentials sent twice, or not visible ASCII, is `400 invalid_request`.
+//!    Only spaces may stand between `Bearer` and the token (RFC 6750 §2.1,
+//!    RFC 9110 §11.4): a tab there is `400 invalid_request`, so that
+//!    claimguard never reads credentials a proxy in front of it would not. A
+//!    cookie is read as RFC 6265 §4.2.1 writes it: the name exactly (a name
+//!    with whitespace before its `=` is another cookie), the value
+//!    `cookie-octet`s, optionally quoted (anything else in the value is `400
+//!    invalid_request`). A header source takes the whole field value, its
+//!    surrounding whitespace aside.
 //! 2. **Cache** (if the type has one): a token cached before, compared byte
 //!    for byte, returns its claims here; steps 3 to 8 are skipped.
 //! 3. **Size gate**: a token longer than `max_token_bytes` (default 8192), a
@@ -132,8 +140,8 @@
 //!
 //! | attribute | applies to | meaning |
 //! |---|---|---|
-//! | `max_len = N` | `String`, `Box<str>`, `Arc<str>` (also inside `Option`, arrays, and as list items or map keys) | at most `N` bytes of UTF-8 |
-//! | `max_items = N` | `Vec<T>`, `HashSet<T>`, `BTreeSet<T>`, `HashMap<K, V>`, `BTreeMap<K, V>` | at most `N` items; with `max_len`, each string item or key is capped too |
+//! | `max_len = N` | `String`, `Box<str>`, `Arc<str>` (also inside `Option`, arrays, and as list items, map keys or map values) | at most `N` bytes of UTF-8 |
+//! | `max_items = N` | `Vec<T>`, `HashSet<T>`, `BTreeSet<T>`, `HashMap<K, V>`, `BTreeMap<K, V>` | at most `N` items; with `max_len`, each string item, key or value is capped too |
 //! | `rename = "name"` | any field | the member's name in the payload |
 //! | `default` | a field whose type is `Default` | an absent member takes the default |
 //!
@@ -223,11 +231,19 @@
 //!   that, and is reclaimed;
 //! - it is bounded in entries and in bytes: every entry is accounted as the
 //!   token's length plus the claims' worst case (`size_of` plus
-//!   [`Bounded::MAX_HEAP`]) plus a fixed overhead, so the ceiling,
-//!   [`Claims::CACHE_MAX_BYTES`], is a compile-time constant;
-//! - eviction is SIEVE (a visited bit per entry and a hand sweeping a FIFO):
-//!   O(1) amortised, a hit only sets a bit, one-off tokens pass through
-//!   without flushing reused ones, and on skewed traffic it beats LRU;
+//!   [`Bounded::MAX_HEAP`]) plus the `Arc`'s counts, and what the cache
+//!   allocates besides its entries (a slot, a share of the hash index and
+//!   of the ghost queue per entry) is allocated once at its full size and
+//!   never grows, so the ceiling, [`Claims::CACHE_MAX_BYTES`], is a
+//!   compile-time constant and a true upper bound of the heap it holds (a
+//!   counting-allocator test fills a cache with full-size tokens and
+//!   maximal claims to check it);
+//! - eviction is S3-FIFO (a small and a main FIFO queue with a two-bit hit
+//!   count per entry, and a ghost of recently evicted tokens' hashes):
+//!   O(1) amortised, a hit only counts, one-off tokens pass through the
+//!   small queue without flushing reused ones, a token that comes back soon
+//!   after its eviction is kept longer, and on skewed traffic it keeps more
+//!   hits than LRU;
 //! - it belongs to one [`Verifier`]: [`Verifier::replace_keys`] empties it,
 //!   and [`Verifier::cache_stats`] reports hits, misses, inserts, evictions,
 //!   expirations, entries and bytes.
@@ -273,7 +289,7 @@
 //! | case | status | `WWW-Authenticate` |
 //! |---|---|---|
 //! | no credentials, or another scheme | 401 | `Bearer` |
-//! | credentials twice, empty, or not visible ASCII | 400 | `Bearer error="invalid_request", ...` |
+//! | credentials twice, empty, not visible ASCII, a tab after `Bearer`, a cookie value that is not `cookie-octet`s | 400 | `Bearer error="invalid_request", ...` |
 //! | anything wrong with the token | 401 | `Bearer error="invalid_token", error_description="..."` |
 //!
 //! The body is `{"error": ..., "error_description": ...}` with a fixed,
@@ -291,7 +307,10 @@
 //! itself, with keys prepared once, and uses jsonwebtoken only for its key
 //! formats (PEM, JWK): jsonwebtoken's `crypto::verify` parses the key on
 //! every call, and its process-wide default provider panics on the first
-//! request of a build that enables both of its backends.
+//! request of a build that enables both of its backends. A build in which
+//! both of claimguard's features end up on (feature unification in a large
+//! application) compiles and verifies with aws-lc-rs, every time;
+//! [`CRYPTO_BACKEND`] says which backend a build has.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -311,6 +330,8 @@ mod key;
 mod rejection;
 mod source;
 mod tee;
+#[cfg(test)]
+mod test_support;
 mod verifier;
 
 pub use algorithm::Algorithm;
@@ -319,6 +340,7 @@ pub use cache::CacheStats;
 pub use claimguard_macros::{Bounded, Claims};
 pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 pub use config::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, RegisteredClaim, Source};
+pub use crypto::CRYPTO_BACKEND;
 pub use decode::MAX_HEADER_SEGMENT;
 pub use extract::Shared;
 pub use key::{Key, KeyError, MAX_RSA_BITS, MIN_HMAC_BYTES, MIN_RSA_BITS};

@@ -125,8 +125,13 @@ fn single(parts: &Parts, name: impl AsHeaderName) -> Result<Option<&[u8]>, Reaso
     Ok(Some(value.as_bytes()))
 }
 
-/// `Bearer <token>`, the scheme in any case (RFC 7235 §2.1). Another scheme
-/// means no bearer credentials at all, so the client gets the bare challenge.
+/// `Bearer <token>`, the scheme in any case (RFC 9110 §11.1). Another
+/// scheme means no bearer credentials at all, so the client gets the bare
+/// challenge. Between the scheme and the token only spaces may stand
+/// (`"Bearer" 1*SP b64token`, RFC 6750 §2.1, RFC 9110 §11.4): a tab there is
+/// a malformed request, so that claimguard never takes as credentials what a
+/// proxy in front of it would not. The field value's own leading and
+/// trailing whitespace (spaces or tabs) is not part of it (RFC 9110 §5.5).
 /// The token's own bytes are left for [`Credentials::text`] to check.
 fn bearer(value: &[u8]) -> Result<Option<Credentials<'_>>, Reason> {
     let trimmed = trim(value);
@@ -137,32 +142,51 @@ fn bearer(value: &[u8]) -> Result<Option<Credentials<'_>>, Reason> {
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return checked(value).map(|()| None);
     }
-    match trim(rest) {
-        [] => Err(Reason::InvalidRequest),
-        token => Ok(Some(Credentials::Raw { token, value })),
+    let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+    let (separator, token) = rest.split_at(start);
+    if separator.is_empty() || token.first() == Some(&b'\t') {
+        // `Bearer` alone, or a tab among the spaces after it.
+        return Err(Reason::InvalidRequest);
     }
+    Ok(Some(Credentials::Raw { token, value }))
+}
+
+/// Whether `b` is a `cookie-octet` (RFC 6265 §4.1.1): visible ASCII but
+/// `"`, `,`, `;` and `\`.
+const fn cookie_octet(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e)
 }
 
 /// The value of cookie `name` across every `Cookie` header; a cookie sent
 /// twice is a malformed request.
+///
+/// Read the way RFC 6265 §4.2.1 writes it (`cookie-pair *( ";" SP
+/// cookie-pair )`), with no more leniency than spaces before a name: the
+/// name must match exactly (a name with a tab or a space before its `=` is
+/// another cookie's), and the value is `cookie-octet`s, optionally in
+/// double quotes; a value of `name` with anything else in it (a space, a
+/// tab, a comma) is a malformed request rather than a guess at where it
+/// ends.
 fn cookie<'p>(parts: &'p Parts, name: &str) -> Result<Option<&'p str>, Reason> {
     let mut found = None;
     for header in parts.headers.get_all(COOKIE) {
         for pair in text(header)?.split(';') {
-            let Some((key, value)) = pair.split_once('=') else {
+            let Some((key, value)) = pair.trim_start_matches(' ').split_once('=') else {
                 continue;
             };
-            if key.trim_matches([' ', '\t']) != name {
+            if key != name {
                 continue;
             }
             if found.is_some() {
                 return Err(Reason::InvalidRequest);
             }
-            let value = value.trim_matches([' ', '\t']);
             let value = value
                 .strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
                 .unwrap_or(value);
+            if !value.bytes().all(cookie_octet) {
+                return Err(Reason::InvalidRequest);
+            }
             found = Some(value);
         }
     }
@@ -202,8 +226,22 @@ mod tests {
             bearer_of(&[("authorization", b"bEaReR   abc")]),
             Ok(Some("abc".into()))
         );
+        // Only spaces between the scheme and the token (RFC 6750 §2.1).
+        for tabbed in [
+            &b"Bearer\tabc"[..],
+            b"Bearer \tabc",
+            b"Bearer\t abc",
+            b"Bearer  \t  abc",
+        ] {
+            assert_eq!(
+                bearer_of(&[("authorization", tabbed)]),
+                Err(Reason::InvalidRequest),
+                "{tabbed:?}"
+            );
+        }
+        // The field value's own surrounding whitespace is not part of it.
         assert_eq!(
-            bearer_of(&[("authorization", b"Bearer\tabc")]),
+            bearer_of(&[("authorization", b"\tBearer abc \t")]),
             Ok(Some("abc".into()))
         );
         assert_eq!(bearer_of(&[("authorization", b"Basic YTpi")]), Ok(None));
@@ -231,6 +269,36 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_read_as_rfc_6265_writes_them() {
+        let session = |value: &[u8]| {
+            token(&parts(&[("cookie", value)]), Source::Cookie("session"))
+                .map(|t| t.map(str::to_owned))
+        };
+        let tok = Ok(Some("tok".to_owned()));
+        assert_eq!(session(b"a=1;session=tok"), tok);
+        assert_eq!(session(b"a=1;   session=tok"), tok);
+        // The field value's own surrounding whitespace is not part of it.
+        assert_eq!(session(b"\tsession=tok "), tok);
+        // A name with whitespace around it is another cookie's.
+        for other in [&b"session =tok"[..], b"a=1;\tsession=tok", b"Session=tok"] {
+            assert_eq!(session(other), Ok(None), "{other:?}");
+        }
+        // A value with anything but cookie-octets is malformed.
+        for bad in [
+            &b"session= tok"[..],
+            b"session=tok en",
+            b"session=to,ken",
+            b"session=\"tok",
+            b"session=to\\k",
+            b"session=\ttok",
+        ] {
+            assert_eq!(session(bad), Err(Reason::InvalidRequest), "{bad:?}");
+        }
+        // Other cookies' values are not ours to judge.
+        assert_eq!(session(b"a=x y; session=tok"), tok);
+    }
+
+    #[test]
     fn cookies_and_headers() {
         let p = parts(&[("cookie", b"a=1; session=tok; b=2")]);
         assert_eq!(token(&p, Source::Cookie("session")), Ok(Some("tok")));
@@ -244,6 +312,8 @@ mod tests {
         let p = parts(&[("cookie", b"other=a"), ("authorization", b"Bearer x")]);
         assert_eq!(token(&p, Source::Cookie("session")), Ok(None));
         let p = parts(&[("x-token", b" tok ")]);
+        assert_eq!(token(&p, Source::Header("X-Token")), Ok(Some("tok")));
+        let p = parts(&[("x-token", b"\ttok\t")]);
         assert_eq!(token(&p, Source::Header("X-Token")), Ok(Some("tok")));
         let p = parts(&[("x-token", b"a"), ("x-token", b"b")]);
         assert_eq!(

@@ -50,7 +50,6 @@ struct KeySet {
 struct Cache<T> {
     claims: ClaimsCache<T>,
     clone: fn(&T) -> T,
-    max_bytes: usize,
 }
 
 struct Inner<T> {
@@ -163,6 +162,7 @@ impl<T: Claims> Verifier<T> {
             max_token_bytes: None,
             clock: None,
             cache: CacheChoice::FromStruct,
+            cache_seed: None,
         }
     }
 
@@ -346,10 +346,13 @@ impl<T: Claims> Verifier<T> {
     }
 
     /// The most bytes this verifier's cache can hold (0 without a cache):
-    /// the cache's entry capacity times its largest entry, unless a smaller
-    /// byte budget was set.
+    /// its entry capacity times its largest entry, plus the fixed part it
+    /// allocates once, unless a smaller byte budget was set.
     pub fn cache_max_bytes(&self) -> usize {
-        self.inner.cache.as_ref().map_or(0, |c| c.max_bytes)
+        self.inner
+            .cache
+            .as_ref()
+            .map_or(0, |c| c.claims.max_bytes())
     }
 
     /// Empties the cache (the counters are kept).
@@ -390,12 +393,14 @@ pub struct VerifierBuilder<T> {
     max_token_bytes: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
     cache: CacheChoice<T>,
+    cache_seed: Option<u64>,
 }
 
 impl<T: Claims + Clone> VerifierBuilder<T> {
     /// Caches up to `capacity` verified claims for at most `ttl` seconds each
     /// (never past the token's `exp`), replacing `cache(...)` on the struct.
-    /// The byte ceiling is `capacity` times the largest entry.
+    /// The byte ceiling is `capacity` times the largest entry, plus the
+    /// cache's fixed part ([`Verifier::cache_max_bytes`] tells it).
     pub fn cache(mut self, capacity: usize, ttl: u64) -> Self {
         self.cache = CacheChoice::On {
             capacity,
@@ -407,7 +412,9 @@ impl<T: Claims + Clone> VerifierBuilder<T> {
     }
 
     /// Like [`cache`](Self::cache), with a byte budget below the computed
-    /// ceiling; the smaller of the two is the bound.
+    /// ceiling; the smaller of the two is the bound. The budget covers the
+    /// whole cache: its fixed part is paid for first, the entries share what
+    /// is left.
     pub fn cache_with_max_bytes(mut self, capacity: usize, ttl: u64, max_bytes: usize) -> Self {
         self.cache = CacheChoice::On {
             capacity,
@@ -462,6 +469,18 @@ impl<T: Claims> VerifierBuilder<T> {
         self
     }
 
+    /// Seeds the cache's hasher with `seed` instead of at random, so that
+    /// which tokens share a shard, and so what is evicted, repeats from run
+    /// to run: for tests. A known seed lets whoever knows it predict where a
+    /// token lands, so leave it random in production (only verified tokens
+    /// are ever cached, and tokens are compared in full, so it cannot make
+    /// the cache return wrong claims).
+    #[doc(hidden)]
+    pub fn cache_seed(mut self, seed: u64) -> Self {
+        self.cache_seed = Some(seed);
+        self
+    }
+
     /// Turns off the cache that `cache(...)` on the struct asks for.
     pub fn no_cache(mut self) -> Self {
         self.cache = CacheChoice::Off;
@@ -496,14 +515,18 @@ impl<T: Claims> VerifierBuilder<T> {
         };
         let cache = cache.map(|(capacity, ttl, budget, clone)| {
             let value_bytes = size_of::<T>().saturating_add(T::MAX_HEAP);
-            let largest = ClaimsCache::<T>::entry_bytes(max_token_bytes, value_bytes);
-            let ceiling = capacity.saturating_mul(largest);
-            let max_bytes = budget.map_or(ceiling, |budget| budget.min(ceiling));
-            Cache {
-                claims: ClaimsCache::new(capacity, max_bytes, value_bytes, ttl),
-                clone,
-                max_bytes,
-            }
+            let claims = match self.cache_seed {
+                Some(seed) => ClaimsCache::with_seed(
+                    capacity,
+                    max_token_bytes,
+                    value_bytes,
+                    budget,
+                    ttl,
+                    seed,
+                ),
+                None => ClaimsCache::new(capacity, max_token_bytes, value_bytes, budget, ttl),
+            };
+            Cache { claims, clone }
         });
         Ok(Verifier {
             inner: Arc::new(Inner {

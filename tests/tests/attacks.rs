@@ -3,17 +3,15 @@
 //! none echoing token bytes. Cases are table-driven; every failure is
 //! collected and reported together.
 
-mod common;
-
 use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::routing::get;
-use claimguard::{Claims, Key, ManualClock, Reason, Verifier};
+use claimguard::{Claims, Key, Reason, Verifier};
 use claimguard_tests::{CountingAlloc, Usage, measure};
-use common::{NOW, Reply, SECRET, b64, call, fixture, sign, sign_raw};
+use claimguard_tests::{NOW, Reply, SECRET, b64, call, fixture, sign, sign_raw};
 use jsonwebtoken::Algorithm as J;
 use jsonwebtoken::EncodingKey;
 
@@ -210,8 +208,9 @@ fn api_router(verifier: Verifier<Api>) -> Router {
 
 fn build<T: Claims>(keys: Vec<Key>) -> Verifier<T> {
     ok(Verifier::<T>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .keys(keys)
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .build())
 }
 
@@ -221,9 +220,10 @@ fn api_verifier(key: Key) -> Verifier<Api> {
 
 fn cached_api(key: Key, audience: &str) -> Verifier<Api> {
     ok(Verifier::<Api>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(key)
         .audiences([audience])
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .cache(100, 300)
         .build())
 }
@@ -233,13 +233,15 @@ fn apps() -> HashMap<App, Router> {
     let p256 = || ok(Key::ec_pem(fixture("p256.pub.pem")));
     let ed = ok(Key::ed25519_pem(fixture("ed25519.pub.pem")));
     let lenient = ok(Verifier::<Api>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(hmac(SECRET))
         .leeway(30)
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .build());
     let ec_cached = ok(Verifier::<OnlyEs>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(p256())
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .cache(16, 300)
         .build());
     HashMap::from([
@@ -322,7 +324,7 @@ fn hs(payload: &str) -> String {
 /// Signs `input` (already `header.payload`) with an HMAC secret.
 fn hmac_input(alg: J, secret: &[u8], input: &str) -> String {
     let key = ok(EncodingKey::from_secret(secret));
-    let sig = ok(jsonwebtoken::crypto::sign(input.as_bytes(), &key, alg));
+    let sig = claimguard_tests::signature(input, &key, alg);
     format!("{input}.{sig}")
 }
 
@@ -447,7 +449,7 @@ fn high_s_twin(token: &str) -> String {
 fn attacker_es(header: &str, payload: &str) -> String {
     let key = ok(EncodingKey::from_ec_pem(ATTACKER_P256.as_bytes()));
     let input = format!("{}.{}", b64(header), b64(payload));
-    let sig = ok(jsonwebtoken::crypto::sign(input.as_bytes(), &key, J::ES256));
+    let sig = claimguard_tests::signature(&input, &key, J::ES256);
     format!("{input}.{sig}")
 }
 
@@ -1850,11 +1852,25 @@ fn http_cases() -> Vec<Case> {
             auth(&join(b"BEARER ", v)),
             ALICE,
         ),
+        // RFC 6750 §2.1 and RFC 9110 §11.4: only spaces between the scheme
+        // and the token, so a proxy and claimguard agree on the credentials.
         raw(
             "Bearer, tab separator",
             App::Api,
             auth(&join(b"Bearer\t", v)),
-            ALICE,
+            BadRequest,
+        ),
+        raw(
+            "Bearer, space then tab",
+            App::Api,
+            auth(&join(b"Bearer \t", v)),
+            BadRequest,
+        ),
+        raw(
+            "Bearer, tab then spaces",
+            App::Api,
+            auth(&join(b"Bearer\t  ", v)),
+            BadRequest,
         ),
         raw(
             "Bearer, many spaces",
@@ -1965,6 +1981,31 @@ fn http_cases() -> Vec<Case> {
             App::Cookie,
             vec![("cookie", join(b"Session=", p))],
             Missing,
+        ),
+        // RFC 6265 §4.2.1: the name exactly, the value cookie-octets only.
+        raw(
+            "cookie name with a space before =",
+            App::Cookie,
+            vec![("cookie", join(b"session =", p))],
+            Missing,
+        ),
+        raw(
+            "cookie name after a tab",
+            App::Cookie,
+            vec![("cookie", [b"a=1;\tsession=", p].concat())],
+            Missing,
+        ),
+        raw(
+            "cookie value after a space",
+            App::Cookie,
+            vec![("cookie", join(b"session= ", p))],
+            BadRequest,
+        ),
+        raw(
+            "cookie value with a comma",
+            App::Cookie,
+            vec![("cookie", [b"session=", p, b",x"].concat())],
+            BadRequest,
         ),
         raw(
             "cookie empty",
@@ -2142,12 +2183,12 @@ async fn the_attack_table() {
     assert_eq!(ran, EXPECTED_CASES, "{}", sizes.join(", "));
 }
 
-const EXPECTED_CASES: usize = 306;
+const EXPECTED_CASES: usize = 312;
 
 // ---------------------------------------------------------------- high-S
 
 async fn status_of(app: &Router, token: &str) -> Reply {
-    common::bearer(app, "/", token).await
+    claimguard_tests::bearer(app, "/", token).await
 }
 
 /// The high-S twin of a valid ES256 signature: whatever the verdict, it is
@@ -2194,8 +2235,9 @@ async fn high_s_twin_is_judged_consistently() {
 
 #[tokio::test]
 async fn a_cached_token_is_refused_after_its_exp() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let verifier = ok(Verifier::<Api>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(hmac(SECRET))
         .clock(clock.clone())
         .cache(10, 3600)
@@ -2289,9 +2331,10 @@ fn measure_verify<T: Claims>(verifier: &Verifier<T>, token: &str, reason: Reason
 fn bogus_tokens_allocate_nothing_proportional_to_their_size() {
     let capped = api_verifier(hmac(SECRET));
     let roomy = ok(Verifier::<Api>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(hmac(SECRET))
         .max_token_bytes(1 << 20)
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .build());
     let (small, large) = (bogus_header_token(4 * 1024), bogus_header_token(400 * 1024));
     assert!(small.len() <= 4096 && large.len() >= 400_000);

@@ -2,13 +2,11 @@
 //! nothing outlives its token, a key change empties it, and rejections are
 //! never cached.
 
-mod common;
-
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use claimguard::{CacheStats, Claims, Key, ManualClock, Verifier};
-use common::{NOW, SECRET, bearer, sign};
+use claimguard_tests::{NOW, SECRET, bearer, sign};
 use jsonwebtoken::Algorithm as J;
 
 #[derive(Claims, Clone, Debug)]
@@ -28,6 +26,7 @@ struct Plain {
 
 fn verifier(clock: &ManualClock) -> Verifier<Cached> {
     Verifier::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
         .clock(clock.clone())
         .build()
@@ -50,7 +49,7 @@ fn stats(verifier: &Verifier<Cached>) -> CacheStats {
 
 #[tokio::test]
 async fn a_repeated_token_is_a_hit() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let verifier = verifier(&clock);
     let app = app(&verifier);
     let token = token("alice", NOW + 60);
@@ -68,7 +67,7 @@ async fn a_repeated_token_is_a_hit() {
 
 #[tokio::test]
 async fn a_cached_token_stops_at_its_exp() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let verifier = verifier(&clock);
     let app = app(&verifier);
     let token = token("alice", NOW + 60);
@@ -91,8 +90,9 @@ async fn a_cached_token_stops_at_its_exp() {
 
 #[tokio::test]
 async fn the_ttl_caps_an_entry_before_exp() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let verifier = Verifier::<Cached>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
         .clock(clock.clone())
         .cache(10, 10)
@@ -109,7 +109,7 @@ async fn the_ttl_caps_an_entry_before_exp() {
 
 #[tokio::test]
 async fn a_key_change_empties_the_cache() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let verifier = verifier(&clock);
     let app = app(&verifier);
     let token = token("alice", NOW + 60);
@@ -130,7 +130,7 @@ async fn a_key_change_empties_the_cache() {
 
 #[tokio::test]
 async fn tampered_variants_and_rejections_are_never_cached() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let verifier = verifier(&clock);
     let app = app(&verifier);
     let token = token("alice", NOW + 60);
@@ -158,9 +158,10 @@ async fn tampered_variants_and_rejections_are_never_cached() {
 
 #[tokio::test]
 async fn another_verifiers_cache_is_not_shared() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let a = verifier(&clock);
     let b = Verifier::<Cached>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac([9u8; 32]).unwrap_or_else(|e| panic!("{e}")))
         .clock(clock.clone())
         .build()
@@ -176,7 +177,7 @@ async fn another_verifiers_cache_is_not_shared() {
 #[test]
 fn the_ceiling_is_known_at_compile_time() {
     const CEILING: usize = <Cached as Claims>::CACHE_MAX_BYTES;
-    let verifier = verifier(&ManualClock::new(NOW));
+    let verifier = verifier(&claimguard_tests::clock());
     assert_eq!(verifier.cache_max_bytes(), CEILING);
     // 100 entries of an 8 KiB token plus the claims' worst case.
     const { assert!(CEILING > 100 * (8192 + 32)) };
@@ -185,6 +186,7 @@ fn the_ceiling_is_known_at_compile_time() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(plain.cache_stats().is_none());
     let off = Verifier::<Cached>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
         .no_cache()
         .build()

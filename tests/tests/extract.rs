@@ -1,13 +1,11 @@
 //! The extractor end to end, through a real Router: every algorithm accepted,
 //! every failure class refused with the exact status, challenge and body.
 
-mod common;
-
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use claimguard::{Claims, Key, KeyError, ManualClock, Rejection, Verifier};
-use common::{NOW, SECRET, b64, bearer, call, fixture, sign, sign_raw};
+use claimguard_tests::{NOW, SECRET, b64, bearer, call, fixture, sign, sign_raw};
 use jsonwebtoken::Algorithm as J;
 
 #[derive(Claims, Debug)]
@@ -29,6 +27,7 @@ struct User {
 
 fn user_app(clock: &ManualClock) -> Router {
     let verifier = Verifier::<User>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
         .clock(clock.clone())
         .build()
@@ -67,7 +66,7 @@ fn payload(extra: &str) -> String {
 }
 
 fn app() -> Router {
-    user_app(&ManualClock::new(NOW))
+    user_app(&claimguard_tests::clock())
 }
 
 #[tokio::test]
@@ -128,7 +127,7 @@ async fn the_bearer_scheme_is_case_insensitive() {
 
 #[tokio::test]
 async fn each_failure_class_has_its_reason() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let app = user_app(&clock);
     let good = sign(J::HS256, &payload(""));
     let cases: Vec<(String, &str)> = vec![
@@ -205,7 +204,7 @@ async fn each_failure_class_has_its_reason() {
 
 #[tokio::test]
 async fn exp_is_refused_at_now_exactly() {
-    let clock = ManualClock::new(NOW);
+    let clock = claimguard_tests::clock();
     let app = user_app(&clock);
     let token = sign(J::HS256, &payload(""));
     clock.set(NOW + 59);
@@ -321,8 +320,9 @@ struct AnyAlg {
 
 fn any_alg_app(keys: Vec<Key>) -> Router {
     let verifier = Verifier::<AnyAlg>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .keys(keys)
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     Router::new()
@@ -355,6 +355,7 @@ fn der_keys() -> Vec<Key> {
 fn jwk_keys() -> Vec<Key> {
     use jsonwebtoken::EncodingKey;
     use jsonwebtoken::jwk::Jwk;
+    claimguard_tests::pin_jsonwebtoken_provider();
     let jwk = |key: Result<EncodingKey, jsonwebtoken::errors::Error>, alg: J, kid: &str| {
         let key = key.unwrap_or_else(|e| panic!("{e}"));
         let mut jwk = Jwk::from_encoding_key(&key, alg).unwrap_or_else(|e| panic!("{e}"));
@@ -465,7 +466,10 @@ fn weak_and_wrong_keys_are_refused_at_start_up() {
         Err(KeyError::WrongFamily { .. })
     ));
     assert_eq!(
-        Verifier::<User>::builder().build().err(),
+        Verifier::<User>::builder()
+            .cache_seed(claimguard_tests::CACHE_SEED)
+            .build()
+            .err(),
         Some(KeyError::NoKeys)
     );
     let a = Key::hmac(SECRET)
@@ -473,6 +477,7 @@ fn weak_and_wrong_keys_are_refused_at_start_up() {
         .with_kid("k");
     assert_eq!(
         Verifier::<User>::builder()
+            .cache_seed(claimguard_tests::CACHE_SEED)
             .key(a.clone())
             .key(a)
             .build()

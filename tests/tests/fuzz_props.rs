@@ -5,16 +5,14 @@
 //! payload bytes through the derived deserializer never panic and any value
 //! it accepts respects its caps.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode};
 use axum::routing::get;
-use claimguard::{Claims, Key, ManualClock, Reason, Verifier};
-use common::{NOW, Reply, SECRET, b64, call, sign, sign_raw};
+use claimguard::{Claims, Key, Reason, Verifier};
+use claimguard_tests::{NOW, Reply, SECRET, b64, call, sign, sign_raw};
 use jsonwebtoken::Algorithm as J;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -57,8 +55,9 @@ fn assert_caps(c: &Fz) {
 
 fn verifier() -> Verifier<Fz> {
     Verifier::<Fz>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .build()
         .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -79,13 +78,6 @@ fn runtime() -> &'static tokio::runtime::Runtime {
             .build()
             .unwrap_or_else(|e| panic!("{e}"))
     })
-}
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: None,
-        ..ProptestConfig::with_cases(256)
-    }
 }
 
 /// The reply is a 200 `ok`, or exactly one of the fixed rejections.
@@ -347,7 +339,7 @@ fn apply(token: &str, edits: &[Edit]) -> Vec<u8> {
 // ---------------------------------------------------------------- properties
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(claimguard_tests::proptest_config(256))]
 
     /// Any Authorization value the HTTP layer lets through.
     #[test]
@@ -442,7 +434,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(2048) })]
+    #![proptest_config(claimguard_tests::proptest_config(2048))]
 
     /// Arbitrary bytes through the derived bounded deserializer.
     #[test]

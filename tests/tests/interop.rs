@@ -5,15 +5,13 @@
 //! Every valid token must be accepted with exactly the claims PyJWT signed;
 //! every tampered one refused with the reason the fixture names.
 
-mod common;
-
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimguard::{Algorithm, Claims, Key, ManualClock, Reason, Verifier};
-use common::bearer;
+use claimguard_tests::bearer;
 use serde_json::Value;
 
 #[derive(Claims, Debug)]
@@ -42,7 +40,7 @@ struct Interop {
 const CASES: usize = 12 * 7 + 10;
 
 fn read(name: &str) -> String {
-    let path = format!("{}/fixtures/pyjwt/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = claimguard_tests::fixture_path(&format!("pyjwt/{name}"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -57,7 +55,7 @@ fn fixtures() -> Fixtures {
     let now = json["now"]
         .as_u64()
         .unwrap_or_else(|| panic!("tokens.json: no `now`"));
-    assert_eq!(now, common::NOW, "tokens.json pins another `now`");
+    assert_eq!(now, claimguard_tests::NOW, "tokens.json pins another `now`");
     assert_eq!(json["issuer"], "https://pyjwt.example");
     assert_eq!(json["audience"], "claimguard-interop");
     let cases = json["cases"]
@@ -145,6 +143,7 @@ fn jwks_keys() -> Vec<Key> {
 
 fn verifier(keys: Vec<Key>, now: u64) -> Verifier<Interop> {
     Verifier::<Interop>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .keys(keys)
         .clock(ManualClock::new(now))
         .build()
@@ -279,6 +278,7 @@ fn each_valid_token_needs_the_key_its_kid_names() {
         );
         // Every other key is refused at binding or does not verify this token.
         let rest = Verifier::<Interop>::builder()
+            .cache_seed(claimguard_tests::CACHE_SEED)
             .keys(others)
             .clock(ManualClock::new(fx.now))
             .build()

@@ -2,15 +2,13 @@
 //! leak run of 100 000 mixed requests whose live bytes return to where they
 //! started and never exceed the bound the configuration implies.
 
-mod common;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use claimguard::{Claims, Key, ManualClock, Verifier};
+use claimguard::{Claims, Key, Verifier};
 use claimguard_tests::{CountingAlloc, measure};
-use common::{NOW, SECRET, sign};
+use claimguard_tests::{NOW, SECRET, sign};
 use jsonwebtoken::Algorithm as J;
 use tower::ServiceExt as _;
 
@@ -37,8 +35,9 @@ struct User {
 
 fn verifier(cache: bool) -> Verifier<User> {
     let builder = Verifier::<User>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
-        .clock(ManualClock::new(NOW));
+        .clock(claimguard_tests::clock());
     let builder = if cache { builder } else { builder.no_cache() };
     builder.build().unwrap_or_else(|e| panic!("{e}"))
 }
@@ -170,5 +169,109 @@ async fn live_bytes_return_to_baseline_after_100k_mixed_requests() {
     assert!(
         after.unsigned_abs() <= 64 * 1024,
         "{after} bytes still live"
+    );
+}
+
+/// Every field can be at its cap, and the cache is small enough to fill
+/// with full-size tokens.
+#[allow(dead_code)]
+#[derive(Claims, Clone, Debug)]
+#[claims(
+    algorithms = [HS256],
+    max_token_bytes = 1024,
+    cache(capacity = 64, ttl = 300)
+)]
+struct Full {
+    #[claims(max_len = 64)]
+    sub: String,
+    exp: u64,
+    #[claims(max_items = 8, max_len = 32)]
+    roles: Vec<String>,
+    #[claims(max_items = 4, max_len = 16)]
+    attrs: std::collections::HashMap<String, String>,
+}
+
+/// A token of exactly 1024 bytes whose claims are all at their caps.
+fn full_token(i: usize) -> String {
+    let sub = format!("{i:0>64}");
+    let roles: Vec<String> = (0..8).map(|r| format!("\"{r:0>32}\"")).collect();
+    let attrs: Vec<String> = (0..4)
+        .map(|a| format!("\"{a:0>16}\":\"{i:0>16}\""))
+        .collect();
+    let exp = NOW + 600;
+    let body = format!(
+        r#""sub":"{sub}","exp":{exp},"roles":[{}],"attrs":{{{}}}"#,
+        roles.join(","),
+        attrs.join(",")
+    );
+    // An unknown member pads the token to the size cap exactly.
+    (0..200)
+        .map(|pad| {
+            sign(
+                J::HS256,
+                &format!(r#"{{{body},"pad":"{}"}}"#, "p".repeat(pad)),
+            )
+        })
+        .find(|token| token.len() == 1024)
+        .unwrap_or_else(|| panic!("no padding makes a 1024-byte token"))
+}
+
+/// `CACHE_MAX_BYTES` is a true upper bound: a cache filled to capacity with
+/// full-size tokens and maximal claims, then churned, holds no more heap
+/// than that, counted by the allocator (the slab, the index and the ghost
+/// included).
+#[test]
+fn a_full_cache_stays_within_its_ceiling() {
+    let ceiling = <Full as Claims>::CACHE_MAX_BYTES;
+    let tokens: Vec<String> = (0..3 * 64).map(full_token).collect();
+    let verifier = Verifier::<Full>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(claimguard_tests::clock())
+        .cache_seed(7)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(verifier.cache_max_bytes(), ceiling);
+    // One request's own working set, measured without a cache.
+    let cold = Verifier::<Full>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(claimguard_tests::clock())
+        .no_cache()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, one) = measure(|| drop(cold.verify(&tokens[0])));
+    let baseline = claimguard_tests::live_bytes();
+    claimguard_tests::reset_peak();
+    let mut most = 0;
+    for (n, token) in tokens.iter().enumerate() {
+        let claims = verifier
+            .verify(token)
+            .unwrap_or_else(|e| panic!("{n}: {e}"));
+        drop(claims);
+        let held = claimguard_tests::live_bytes() - baseline;
+        most = most.max(held);
+        assert!(
+            held.unsigned_abs() <= ceiling,
+            "after {n} tokens the cache holds {held} bytes, over its ceiling of {ceiling}"
+        );
+    }
+    let peak = claimguard_tests::peak_bytes() - baseline;
+    let stats = verifier.cache_stats().unwrap_or_default();
+    assert_eq!(stats.entries, 64, "{stats:?}");
+    assert!(stats.evictions >= 2 * 64, "{stats:?}");
+    assert!(peak.unsigned_abs() <= ceiling + one.peak.unsigned_abs());
+    // The bound is not loose: a full cache of full-size tokens uses most of it.
+    assert!(
+        most.unsigned_abs() * 10 >= ceiling * 8,
+        "{most} of {ceiling}"
+    );
+    verifier.clear_cache();
+    let after = claimguard_tests::live_bytes() - baseline;
+    assert!(after <= 0, "{after} bytes left after clearing");
+    // Printed last: captured output is allocated on this thread.
+    println!(
+        "ceiling {ceiling} bytes; held at most {most}, peak {peak} (one request {}); {stats:?}",
+        one.peak
     );
 }

@@ -95,6 +95,7 @@ fn verifier(now: u64) -> Verifier<Joe> {
         .iter()
         .map(|(name, _, jwk)| Key::from_jwk(jwk).unwrap_or_else(|e| panic!("{name}: {e}")));
     Verifier::<Joe>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .keys(keys)
         .clock(ManualClock::new(now))
         .build()
@@ -139,6 +140,7 @@ fn the_examples_expire_at_exp() {
 #[test]
 fn another_issuer_is_refused() {
     let verifier = Verifier::<Joe>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .key(Key::from_jwk(A1_KEY).unwrap_or_else(|e| panic!("{e}")))
         .issuers(["https://joe.example"])
         .clock(ManualClock::new(EXP - 1))

@@ -1,15 +1,13 @@
 //! The `Shared<T>` extractor: cache hits shared by reference count, the same
 //! verdicts and rejections as `T`, `Option<Shared<T>>`.
 
-mod common;
-
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use claimguard::{Claims, Reason, Shared, Verifier};
-use common::{NOW, Teapot, bearer, call, sign, verifier};
+use claimguard_tests::{NOW, Teapot, bearer, call, sign, verifier};
 use jsonwebtoken::Algorithm as J;
 
 #[derive(Claims, Clone, Debug, PartialEq)]

@@ -1,14 +1,12 @@
 //! Token sources other than the bearer header, custom rejections, and a
 //! derive under shadowed prelude names.
 
-mod common;
-
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::routing::get;
-use claimguard::{Claims, Key, ManualClock, Verifier};
-use common::{NOW, SECRET, Teapot, bearer, call, sign};
+use claimguard::{Claims, Key, Verifier};
+use claimguard_tests::{NOW, SECRET, Teapot, bearer, call, sign};
 use jsonwebtoken::Algorithm as J;
 
 #[derive(Claims)]
@@ -48,13 +46,15 @@ fn app() -> Router {
     let key = || Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}"));
     let state = AppState {
         cookie: Verifier::builder()
+            .cache_seed(claimguard_tests::CACHE_SEED)
             .key(key())
-            .clock(ManualClock::new(NOW))
+            .clock(claimguard_tests::clock())
             .build()
             .unwrap_or_else(|e| panic!("{e}")),
         header: Verifier::builder()
+            .cache_seed(claimguard_tests::CACHE_SEED)
             .key(key())
-            .clock(ManualClock::new(NOW))
+            .clock(claimguard_tests::clock())
             .build()
             .unwrap_or_else(|e| panic!("{e}")),
     };

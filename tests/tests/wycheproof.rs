@@ -12,13 +12,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use claimguard::{Claims, Key, KeyError, ManualClock, Reason, Verifier};
+use claimguard::{Claims, Key, KeyError, Reason, Verifier};
 use serde_json::Value;
-
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/wycheproof/"
-);
 
 /// Any algorithm, any claims: the payloads are not JWT claims sets.
 #[derive(Claims, Debug)]
@@ -27,8 +22,6 @@ struct Anything {
     #[allow(dead_code)]
     exp: u64,
 }
-
-const NOW: u64 = 1_700_000_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verdict {
@@ -155,7 +148,7 @@ const JWK_BAD_TOKENS: &[u64] = &[3];
 
 /// The vectors file, or `None` (and a message) where the folder is absent.
 fn load(name: &str) -> Option<Value> {
-    let path = format!("{DIR}{name}");
+    let path = format!("{}{name}", claimguard_tests::wycheproof_path());
     if !Path::new(&path).is_file() {
         println!("skipped: {path} not found (the Wycheproof vectors live outside the project)");
         return None;
@@ -219,8 +212,9 @@ fn group_key(group: &Value) -> Value {
 
 fn build(keys: Vec<Key>) -> Result<Verifier<Anything>, KeyError> {
     Verifier::<Anything>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
         .keys(keys)
-        .clock(ManualClock::new(NOW))
+        .clock(claimguard_tests::clock())
         .build()
 }
 

@@ -54,6 +54,9 @@ struct Everything {
     org: Option<Org>,
     #[claims(max_items = 4, max_len = 16)]
     scores: std::collections::HashMap<String, u32>,
+    // `max_len` caps string values too.
+    #[claims(max_items = 4, max_len = 16)]
+    attributes: std::collections::BTreeMap<String, String>,
     #[claims(max_len = 2)]
     pair: [String; 2],
     #[claims(rename = "n", default)]

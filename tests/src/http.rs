@@ -1,58 +1,11 @@
-//! Shared helpers: fixture keys, hand-built tokens, and one request through a
-//! real Router.
-
-#![allow(dead_code)]
+//! One request through a real Router, and what came back.
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimguard::{Claims, Key, ManualClock, Rejection, Verifier};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use claimguard::Rejection;
 use tower::ServiceExt as _;
-
-/// The HMAC secret the tests sign with: long enough for HS512.
-pub const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-/// A fixed "now" for the manual clock.
-pub const NOW: u64 = 1_700_000_000;
-
-pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-pub fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn encoding_key(alg: Algorithm) -> EncodingKey {
-    let key = match alg {
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => EncodingKey::from_secret(SECRET),
-        Algorithm::RS256
-        | Algorithm::RS384
-        | Algorithm::RS512
-        | Algorithm::PS256
-        | Algorithm::PS384
-        | Algorithm::PS512 => EncodingKey::from_rsa_pem(&fixture("rsa.key")),
-        Algorithm::ES256 => EncodingKey::from_ec_pem(&fixture("p256.key")),
-        Algorithm::ES384 => EncodingKey::from_ec_pem(&fixture("p384.key")),
-        Algorithm::EdDSA => EncodingKey::from_ed_pem(&fixture("ed25519.key")),
-        other => panic!("no fixture key for {other:?}"),
-    };
-    key.unwrap_or_else(|e| panic!("{alg:?}: {e}"))
-}
-
-/// A verifier for `T` with the HMAC test secret, its clock at [`NOW`].
-pub fn verifier<T: Claims>() -> Verifier<T> {
-    Verifier::<T>::builder()
-        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
-        .clock(ManualClock::new(NOW))
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// A rejection of an application's own, for `rejection = Teapot`.
 pub struct Teapot(pub Rejection);
@@ -69,25 +22,14 @@ impl IntoResponse for Teapot {
     }
 }
 
-/// A token with exactly this header and payload JSON, signed with the
-/// fixture key for `alg`.
-pub fn sign_raw(alg: Algorithm, header: &str, payload: &str) -> String {
-    let input = format!("{}.{}", b64(header), b64(payload));
-    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &encoding_key(alg), alg)
-        .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
-    format!("{input}.{signature}")
-}
-
-/// A token with a plain header for `alg`.
-pub fn sign(alg: Algorithm, payload: &str) -> String {
-    sign_raw(alg, &format!(r#"{{"alg":"{alg:?}","typ":"JWT"}}"#), payload)
-}
-
 /// What came back.
 #[derive(Debug)]
 pub struct Reply {
+    /// The status.
     pub status: StatusCode,
+    /// The `WWW-Authenticate` header, if any.
     pub challenge: Option<String>,
+    /// The body, as text.
     pub body: String,
 }
 

@@ -1,0 +1,526 @@
+//! One shard of the cache: its entries in two FIFO queues over one slab,
+//! its hash index, its ghost (S3-FIFO), and its counters.
+//!
+//! A lookup touches the index, one slot, the token and the claims' `Arc`;
+//! slots are 64 bytes on a 64-byte boundary, so a slot is one cache line,
+//! and the index holds 32-bit slot numbers, so it is as small as it can be.
+
+use std::sync::Arc;
+
+use hashbrown::HashTable;
+
+use super::ghost::Ghost;
+use super::{ghost_generation, main_target, presized};
+
+/// A hit count saturates here (two bits, as in S3-FIFO).
+const MAX_FREQ: u8 = 3;
+
+/// A slot number: slots are numbered in 32 bits to keep the index small.
+type Index = u32;
+
+/// "No slot" in the links.
+const NIL: Index = Index::MAX;
+
+/// The most entries a shard holds, so that every slot has a number.
+pub(super) const MAX_SHARD_ENTRIES: usize = (Index::MAX - 1) as usize;
+
+/// Which queue an entry is in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Queue {
+    /// New entries. An entry that was hit while here moves to the main queue
+    /// when it reaches the end; one that was not is evicted, and remembered
+    /// by the ghost.
+    Small,
+    /// Entries that earned their place: a hit in the small queue, or a
+    /// return while the ghost remembered them. At the end of the queue, an
+    /// entry with hits left is moved back to the front with one hit fewer;
+    /// one without is evicted.
+    Main,
+}
+
+struct Entry<V> {
+    token: Box<str>,
+    value: Arc<V>,
+    /// Kept so the index can rehash without rehashing the token.
+    hash: u64,
+    expires_at: u64,
+}
+
+/// A slab slot: an entry (or none) and its place in a queue, or, for a free
+/// slot, in the chain of free slots.
+#[repr(align(64))]
+pub(super) struct Slot<V> {
+    entry: Option<Entry<V>>,
+    /// The next older slot of the same queue, or `NIL`.
+    older: Index,
+    /// The next newer slot of the same queue (the next free slot, for a free
+    /// slot), or `NIL`.
+    newer: Index,
+    freq: u8,
+    queue: Queue,
+}
+
+/// What an insert brings: the token is copied only if it is cached anew.
+pub(super) struct New<'t, V> {
+    pub(super) token: &'t str,
+    pub(super) value: Arc<V>,
+    pub(super) hash: u64,
+    pub(super) expires_at: u64,
+}
+
+/// Both ends and the length of one queue.
+#[derive(Clone, Copy)]
+struct List {
+    newest: Index,
+    oldest: Index,
+    len: usize,
+}
+
+impl List {
+    const EMPTY: Self = Self {
+        newest: NIL,
+        oldest: NIL,
+        len: 0,
+    };
+}
+
+pub(super) struct Shard<V> {
+    index: HashTable<Index>,
+    slots: Vec<Slot<V>>,
+    /// The first free slot, or `NIL`.
+    free: Index,
+    small: List,
+    main: List,
+    ghost: Ghost,
+    /// The most entries the main queue keeps.
+    main_target: usize,
+    /// What every entry accounts for besides its token.
+    value_bytes: usize,
+    pub(super) len: usize,
+    pub(super) bytes: usize,
+    pub(super) max_entries: usize,
+    pub(super) max_bytes: usize,
+    pub(super) hits: u64,
+    pub(super) misses: u64,
+    pub(super) inserts: u64,
+    pub(super) evictions: u64,
+    pub(super) expirations: u64,
+}
+
+/// A slot number as an index into the slab.
+fn at(index: Index) -> usize {
+    index as usize
+}
+
+impl<V> Shard<V> {
+    /// A shard of at most `max_entries` entries (and at most
+    /// [`MAX_SHARD_ENTRIES`]) and `max_bytes` accounted bytes, whose entries
+    /// each account for their token's length plus `value_bytes`
+    /// ([`super::ClaimsCache::entry_bytes`]).
+    pub(super) fn new(max_entries: usize, max_bytes: usize, value_bytes: usize) -> Self {
+        let max_entries = max_entries.min(MAX_SHARD_ENTRIES);
+        Self {
+            index: HashTable::new(),
+            slots: Vec::new(),
+            free: NIL,
+            small: List::EMPTY,
+            main: List::EMPTY,
+            ghost: Ghost::new(ghost_generation(max_entries)),
+            main_target: main_target(max_entries),
+            value_bytes,
+            len: 0,
+            bytes: 0,
+            max_entries,
+            max_bytes,
+            hits: 0,
+            misses: 0,
+            inserts: 0,
+            evictions: 0,
+            expirations: 0,
+        }
+    }
+
+    /// What an entry for a token of `len` bytes accounts for.
+    fn entry_bytes(&self, len: usize) -> usize {
+        super::ClaimsCache::<V>::entry_bytes(len, self.value_bytes)
+    }
+
+    fn slot(&self, index: Index) -> Option<&Slot<V>> {
+        self.slots.get(at(index))
+    }
+
+    fn slot_mut(&mut self, index: Index) -> Option<&mut Slot<V>> {
+        self.slots.get_mut(at(index))
+    }
+
+    fn list_mut(&mut self, queue: Queue) -> &mut List {
+        match queue {
+            Queue::Small => &mut self.small,
+            Queue::Main => &mut self.main,
+        }
+    }
+
+    /// The slot of the entry for `token`.
+    fn find(&self, hash: u64, token: &[u8]) -> Option<Index> {
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&index| {
+                slots
+                    .get(at(index))
+                    .and_then(|slot| slot.entry.as_ref())
+                    .is_some_and(|entry| entry.hash == hash && entry.token.as_bytes() == token)
+            })
+            .copied()
+    }
+
+    pub(super) fn get(&mut self, hash: u64, token: &[u8], now: u64) -> Option<Arc<V>> {
+        let found = self.find(hash, token);
+        let Some(index) = found else {
+            self.misses += 1;
+            return None;
+        };
+        let live = self
+            .slot(index)
+            .and_then(|slot| slot.entry.as_ref())
+            .map(|entry| now < entry.expires_at);
+        match live {
+            Some(true) => {}
+            Some(false) => {
+                self.remove(index);
+                self.expirations += 1;
+                self.misses += 1;
+                return None;
+            }
+            None => {
+                self.misses += 1;
+                return None;
+            }
+        }
+        let slot = self.slot_mut(index)?;
+        slot.freq = (slot.freq + 1).min(MAX_FREQ);
+        let value = Arc::clone(&slot.entry.as_ref()?.value);
+        self.hits += 1;
+        Some(value)
+    }
+
+    /// Caches an entry, replacing the entry for its token if there is one
+    /// (in place: same queue, same hits). Nothing is added if it would
+    /// already be expired at `now` (an earlier entry for its token is
+    /// dropped), or if it could never fit.
+    pub(super) fn insert(&mut self, new: New<'_, V>, now: u64) {
+        let New {
+            token,
+            value,
+            hash,
+            expires_at,
+        } = new;
+        if let Some(index) = self.find(hash, token.as_bytes()) {
+            if expires_at <= now {
+                self.remove(index);
+                return;
+            }
+            if let Some(entry) = self.slot_mut(index).and_then(|slot| slot.entry.as_mut()) {
+                entry.value = value;
+                entry.expires_at = expires_at;
+                self.inserts += 1;
+            }
+            return;
+        }
+        let bytes = self.entry_bytes(token.len());
+        if expires_at <= now || self.max_entries == 0 || bytes > self.max_bytes {
+            return;
+        }
+        while self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
+            if !self.evict_one(now) {
+                break;
+            }
+        }
+        // Only reachable if the links were inconsistent and eviction gave up;
+        // refusing keeps the bounds.
+        if self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
+            return;
+        }
+        // Back while the ghost remembers it: into the main queue.
+        let queue = if self.ghost.contains(hash) {
+            Queue::Main
+        } else {
+            Queue::Small
+        };
+        let Some(index) = self.allocate() else {
+            return;
+        };
+        if let Some(slot) = self.slot_mut(index) {
+            slot.entry = Some(Entry {
+                token: token.into(),
+                value,
+                hash,
+                expires_at,
+            });
+            slot.freq = 0;
+            slot.queue = queue;
+        }
+        self.push_newest(index, queue);
+        let slots = &self.slots;
+        self.index.insert_unique(hash, index, |&i| {
+            slots
+                .get(at(i))
+                .and_then(|slot| slot.entry.as_ref())
+                .map_or(0, |entry| entry.hash)
+        });
+        self.len += 1;
+        self.bytes += bytes;
+        self.inserts += 1;
+    }
+
+    /// A free slot, from the free chain or the slab's end.
+    fn allocate(&mut self) -> Option<Index> {
+        if self.slots.capacity() == 0 {
+            // Everything this shard will ever hold, allocated once: the slab
+            // at its full length, and an index that never has to grow.
+            self.slots.reserve_exact(self.max_entries);
+            self.index = HashTable::with_capacity(presized(self.max_entries));
+        }
+        if self.free == NIL {
+            let index = Index::try_from(self.slots.len()).ok()?;
+            self.slots.push(Slot {
+                entry: None,
+                older: NIL,
+                newer: NIL,
+                freq: 0,
+                queue: Queue::Small,
+            });
+            return Some(index);
+        }
+        let index = self.free;
+        self.free = self.slot(index)?.newer;
+        Some(index)
+    }
+
+    /// Makes room: one step of S3-FIFO's eviction, from the small queue
+    /// while it has entries (else from the main queue). The small queue's
+    /// oldest entry is evicted (and remembered by the ghost) if it had no
+    /// hit, or moves to the main queue with one hit fewer, which then gives
+    /// up entries while it holds more than its share. An expired entry met
+    /// on the way is taken first. `false` if there was nothing to remove.
+    fn evict_one(&mut self, now: u64) -> bool {
+        if self.len == 0 {
+            return false;
+        }
+        // Each step removes an entry, moves one from the small queue to the
+        // main queue (once per entry), or spends one of an entry's hits; the
+        // limit only guards against corrupted links.
+        let mut steps = self.len.saturating_mul(usize::from(MAX_FREQ) + 2) + 1;
+        while steps > 0 {
+            steps -= 1;
+            if self.small.len == 0 {
+                match self.step_main(now) {
+                    Some(true) => return true,
+                    Some(false) => continue,
+                    None => break,
+                }
+            }
+            let index = self.small.oldest;
+            let Some(slot) = self.slot(index) else {
+                break;
+            };
+            let Some(entry) = &slot.entry else {
+                break;
+            };
+            let (expired, hash, freq) = (now >= entry.expires_at, entry.hash, slot.freq);
+            if expired {
+                self.remove(index);
+                self.expirations += 1;
+                return true;
+            }
+            if freq == 0 {
+                self.remove(index);
+                self.ghost.remember(hash);
+                self.evictions += 1;
+                return true;
+            }
+            if let Some(slot) = self.slot_mut(index) {
+                slot.freq -= 1;
+                slot.queue = Queue::Main;
+            }
+            self.unlink_from(index, Queue::Small);
+            self.push_newest(index, Queue::Main);
+            // Past its share, the main queue gives up its oldest.
+            while self.main.len > self.main_target && steps > 0 {
+                steps -= 1;
+                match self.step_main(now) {
+                    Some(true) => return true,
+                    Some(false) => {}
+                    None => break,
+                }
+            }
+        }
+        // The links no longer match the count: start over from empty, which
+        // is always within bounds.
+        self.evictions += self.len as u64;
+        self.reset();
+        true
+    }
+
+    /// One step of the main queue's clock: its oldest entry is removed if it
+    /// has expired or has no hits left (`Some(true)`), or moved to the front
+    /// with one hit fewer (`Some(false)`); `None` if the queue is empty.
+    fn step_main(&mut self, now: u64) -> Option<bool> {
+        let index = self.main.oldest;
+        let slot = self.slot(index)?;
+        let expired = now >= slot.entry.as_ref()?.expires_at;
+        if expired || slot.freq == 0 {
+            self.remove(index);
+            if expired {
+                self.expirations += 1;
+            } else {
+                self.evictions += 1;
+            }
+            return Some(true);
+        }
+        if let Some(slot) = self.slot_mut(index) {
+            slot.freq -= 1;
+        }
+        self.unlink_from(index, Queue::Main);
+        self.push_newest(index, Queue::Main);
+        Some(false)
+    }
+
+    /// Links slot `index` in at the newest end of `queue`.
+    fn push_newest(&mut self, index: Index, queue: Queue) {
+        let newest = self.list_mut(queue).newest;
+        if let Some(slot) = self.slot_mut(index) {
+            slot.older = newest;
+            slot.newer = NIL;
+        }
+        match self.slot_mut(newest) {
+            Some(previous) => previous.newer = index,
+            None => self.list_mut(queue).oldest = index,
+        }
+        let list = self.list_mut(queue);
+        list.newest = index;
+        list.len += 1;
+    }
+
+    /// Takes slot `index` out of `queue`, leaving it as it is.
+    fn unlink_from(&mut self, index: Index, queue: Queue) {
+        let Some(slot) = self.slot(index) else {
+            return;
+        };
+        let (older, newer) = (slot.older, slot.newer);
+        // A missing neighbour means the slot was at that end of its queue.
+        match self.slot_mut(older) {
+            Some(slot) => slot.newer = newer,
+            None => self.list_mut(queue).oldest = newer,
+        }
+        match self.slot_mut(newer) {
+            Some(slot) => slot.older = older,
+            None => self.list_mut(queue).newest = older,
+        }
+        let list = self.list_mut(queue);
+        list.len = list.len.saturating_sub(1);
+    }
+
+    /// Takes entry `index` out of its queue, the index and the totals, and
+    /// frees its slot.
+    fn remove(&mut self, index: Index) {
+        let Some(slot) = self.slot(index) else {
+            return;
+        };
+        if slot.entry.is_none() {
+            return;
+        }
+        let queue = slot.queue;
+        self.unlink_from(index, queue);
+        let free = self.free;
+        let Some(slot) = self.slot_mut(index) else {
+            return;
+        };
+        let Some(entry) = slot.entry.take() else {
+            return;
+        };
+        slot.older = NIL;
+        slot.newer = free;
+        self.free = index;
+        self.len = self.len.saturating_sub(1);
+        self.bytes = self
+            .bytes
+            .saturating_sub(self.entry_bytes(entry.token.len()));
+        if let Ok(found) = self.index.find_entry(entry.hash, |&i| i == index) {
+            found.remove();
+        }
+    }
+
+    /// Empties the shard, releasing its memory but keeping its counters.
+    pub(super) fn reset(&mut self) {
+        self.index = HashTable::new();
+        self.slots = Vec::new();
+        self.free = NIL;
+        self.small = List::EMPTY;
+        self.main = List::EMPTY;
+        self.ghost.clear();
+        self.len = 0;
+        self.bytes = 0;
+    }
+
+    /// Panics unless the queues, the index, the slab and the totals agree.
+    #[cfg(test)]
+    pub(super) fn check(&self) {
+        let mut count = 0;
+        let mut bytes = 0;
+        for (queue, list) in [(Queue::Small, self.small), (Queue::Main, self.main)] {
+            let (mut seen, mut older, mut here) = (0, NIL, list.oldest);
+            while let Some(slot) = self.slot(here) {
+                assert_eq!(slot.older, older, "backward link of {here}");
+                assert_eq!(slot.queue, queue, "queue of {here}");
+                let Some(entry) = &slot.entry else {
+                    unreachable!("a free slot in a queue");
+                };
+                assert!(slot.freq <= MAX_FREQ);
+                assert_eq!(self.find(entry.hash, entry.token.as_bytes()), Some(here));
+                count += 1;
+                bytes += self.entry_bytes(entry.token.len());
+                seen += 1;
+                (older, here) = (here, slot.newer);
+                assert!(seen <= self.slots.len(), "cycle");
+            }
+            assert_eq!(here, NIL);
+            assert_eq!(list.newest, older);
+            assert_eq!(list.len, seen);
+        }
+        assert_eq!((count, bytes), (self.len, self.bytes));
+        assert_eq!(self.index.len(), self.len);
+        let mut free = 0;
+        let mut here = self.free;
+        while let Some(slot) = self.slot(here) {
+            assert!(slot.entry.is_none());
+            free += 1;
+            here = slot.newer;
+            assert!(free <= self.slots.len(), "free cycle");
+        }
+        assert_eq!(here, NIL);
+        assert_eq!(self.slots.len(), self.len + free);
+        assert!(self.len <= self.max_entries && self.bytes <= self.max_bytes);
+        assert!(self.slots.capacity() <= self.max_entries);
+    }
+
+    /// The slab's capacity and the index's allocation, which must not change
+    /// once the shard is in use.
+    #[cfg(test)]
+    pub(super) fn capacities(&self) -> (usize, usize) {
+        (self.slots.capacity(), self.index.allocation_size())
+    }
+
+    /// How many entries each queue holds: for tests of the policy.
+    #[cfg(test)]
+    pub(super) fn queue_lens(&self) -> (usize, usize) {
+        (self.small.len, self.main.len)
+    }
+
+    /// Drops the entry for `token`, if any: for tests of colliding hashes.
+    #[cfg(test)]
+    pub(super) fn remove_token(&mut self, hash: u64, token: &[u8]) {
+        if let Some(index) = self.find(hash, token) {
+            self.remove(index);
+        }
+    }
+}

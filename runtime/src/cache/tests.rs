@@ -1,0 +1,590 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use super::shard::{New, Shard};
+use super::{CacheStats, ClaimsCache, MAX_SHARDS, Sizes};
+
+/// What the tests account for each `u32` value.
+const VALUE_BYTES: usize = 4;
+/// The longest token the tests' caches take.
+const MAX_TOKEN: usize = 2_000;
+/// Every test cache hashes with this seed, so which tokens share a shard,
+/// and so every eviction, is the same on every run.
+const SEED: u64 = 0x5eed;
+
+fn bytes(token: &str) -> usize {
+    ClaimsCache::<u32>::entry_bytes(token.len(), VALUE_BYTES)
+}
+
+/// A sharded cache without a byte budget.
+fn cache(capacity: usize, ttl: u64) -> ClaimsCache<u32> {
+    ClaimsCache::with_seed(capacity, MAX_TOKEN, VALUE_BYTES, None, ttl, SEED)
+}
+
+/// A sharded cache with a byte budget.
+fn budgeted(capacity: usize, budget: usize, ttl: u64) -> ClaimsCache<u32> {
+    ClaimsCache::with_seed(capacity, MAX_TOKEN, VALUE_BYTES, Some(budget), ttl, SEED)
+}
+
+/// A cache with one shard, so eviction order is observable.
+fn single(capacity: usize, budget: Option<usize>, ttl: u64) -> ClaimsCache<u32> {
+    let sizes = Sizes::new(capacity, MAX_TOKEN, VALUE_BYTES, budget, 1);
+    let hasher =
+        foldhash::fast::SeedableRandomState::with_seed(SEED, foldhash::SharedSeed::global_fixed());
+    ClaimsCache::build(sizes, VALUE_BYTES, ttl, hasher)
+}
+
+/// What `capacity` entries in `shards` shards cost before the first entry.
+fn fixed_bytes(capacity: usize, shards: usize) -> usize {
+    ClaimsCache::<u32>::ceiling_with(capacity, 0, super::shard_count(capacity, shards))
+}
+
+fn value(cache: &ClaimsCache<u32>, token: &str, now: u64) -> Option<u32> {
+    cache.get(token, now).map(|v| *v)
+}
+
+/// The one shard of a single-shard cache: its small and main queues'
+/// lengths.
+fn queues(cache: &ClaimsCache<u32>) -> (usize, usize) {
+    super::lock(&cache.shards[0].0).queue_lens()
+}
+
+#[test]
+fn hit_and_miss() {
+    let cache = cache(100, 60);
+    cache.insert("a.b.c", Arc::new(7), 1_000, 10);
+    assert_eq!(value(&cache, "a.b.c", 10), Some(7));
+    assert_eq!(value(&cache, "a.b.d", 10), None);
+    assert_eq!(value(&cache, "a.b.", 10), None);
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.inserts), (1, 2, 1));
+    assert_eq!(stats.entries, 1);
+    assert_eq!(stats.bytes, bytes("a.b.c") as u64);
+}
+
+#[test]
+fn hit_returns_the_same_arc() {
+    let cache = cache(4, 60);
+    let claims = Arc::new(3);
+    cache.insert("t", Arc::clone(&claims), 100, 0);
+    let got = cache.get("t", 1);
+    assert!(got.is_some_and(|got| Arc::ptr_eq(&got, &claims)));
+}
+
+#[test]
+fn expires_at_exactly_expires_at() {
+    let cache = cache(10, 1_000);
+    cache.insert("tok", Arc::new(1), 50, 10);
+    assert_eq!(value(&cache, "tok", 49), Some(1));
+    assert_eq!(value(&cache, "tok", 50), None);
+    let stats = cache.stats();
+    assert_eq!(stats.expirations, 1);
+    assert_eq!(stats.entries, 0);
+    assert_eq!(stats.bytes, 0);
+    // Removed, so a second miss is not a second expiration.
+    assert_eq!(value(&cache, "tok", 49), None);
+    assert_eq!(cache.stats().expirations, 1);
+}
+
+#[test]
+fn ttl_and_exp_take_the_minimum() {
+    let cache = cache(10, 30);
+    // ttl is earlier than exp.
+    cache.insert("ttl", Arc::new(1), 1_000, 100);
+    assert_eq!(value(&cache, "ttl", 129), Some(1));
+    assert_eq!(value(&cache, "ttl", 130), None);
+    // exp is earlier than ttl.
+    cache.insert("exp", Arc::new(2), 110, 100);
+    assert_eq!(value(&cache, "exp", 109), Some(2));
+    assert_eq!(value(&cache, "exp", 110), None);
+}
+
+#[test]
+fn saturating_exp_and_ttl() {
+    let cache = cache(10, u64::MAX);
+    cache.insert("max", Arc::new(9), u64::MAX, u64::MAX - 1);
+    assert_eq!(value(&cache, "max", u64::MAX - 1), Some(9));
+    assert_eq!(value(&cache, "max", u64::MAX), None);
+    // At now = u64::MAX nothing can still be valid.
+    cache.insert("late", Arc::new(1), u64::MAX, u64::MAX);
+    assert_eq!(cache.stats().entries, 0);
+    // ttl = 0 means nothing is ever cached.
+    let none = self::cache(10, 0);
+    none.insert("t", Arc::new(1), u64::MAX, 5);
+    assert_eq!(none.stats().inserts, 0);
+}
+
+#[test]
+fn never_inserts_already_expired() {
+    let cache = cache(10, 60);
+    cache.insert("past", Arc::new(1), 99, 100);
+    cache.insert("now", Arc::new(1), 100, 100);
+    assert_eq!(value(&cache, "past", 0), None);
+    assert_eq!(value(&cache, "now", 0), None);
+    let stats = cache.stats();
+    assert_eq!((stats.inserts, stats.entries, stats.bytes), (0, 0, 0));
+}
+
+#[test]
+fn replacing_a_token_adjusts_bytes() {
+    let cache = cache(10, 60);
+    cache.insert("tok", Arc::new(1), 100, 0);
+    cache.insert("tok", Arc::new(2), 100, 0);
+    assert_eq!(value(&cache, "tok", 1), Some(2));
+    let stats = cache.stats();
+    assert_eq!((stats.entries, stats.inserts), (1, 2));
+    assert_eq!(stats.bytes, bytes("tok") as u64);
+    assert_eq!(stats.evictions, 0);
+    // A replacement that cannot be cached still drops the stale value.
+    cache.insert("tok", Arc::new(3), 1, 5);
+    assert_eq!(value(&cache, "tok", 1), None);
+}
+
+#[test]
+fn clear_empties_but_keeps_counters() {
+    // One shard of room for all twenty: nothing here may be evicted.
+    let cache = single(64, None, 60);
+    for i in 0..20_u32 {
+        cache.insert(&format!("token-{i}"), Arc::new(i), 100, 0);
+    }
+    assert_eq!(value(&cache, "token-3", 1), Some(3));
+    cache.clear();
+    assert_eq!(value(&cache, "token-3", 1), None);
+    let stats = cache.stats();
+    assert_eq!((stats.entries, stats.bytes), (0, 0));
+    assert_eq!((stats.inserts, stats.hits, stats.misses), (20, 1, 1));
+    assert_eq!(stats.evictions, 0);
+    // Still usable afterwards.
+    cache.insert("token-3", Arc::new(33), 100, 1);
+    assert_eq!(value(&cache, "token-3", 2), Some(33));
+}
+
+#[test]
+fn stats_add_up() {
+    let cache = cache(8, 60);
+    let tokens: Vec<String> = (0..40).map(|i| format!("tok{i}")).collect();
+    for (i, token) in tokens.iter().enumerate() {
+        cache.insert(token, Arc::new(i as u32), 50, 0);
+    }
+    let stats = cache.stats();
+    assert_eq!(stats.inserts, 40);
+    assert!(stats.entries <= 8);
+    // Every insert is still cached or was evicted.
+    assert_eq!(stats.inserts, stats.entries + stats.evictions);
+    let expected_bytes: u64 = tokens
+        .iter()
+        .filter(|t| cache.get(t, 1).is_some())
+        .map(|t| bytes(t) as u64)
+        .sum();
+    assert_eq!(cache.stats().bytes, expected_bytes);
+    let after = cache.stats();
+    assert_eq!(after.hits, stats.entries);
+    assert_eq!(after.hits + after.misses, 40);
+    // All expire together: lookups reclaim them.
+    for token in &tokens {
+        assert!(cache.get(token, 50).is_none());
+    }
+    let end = cache.stats();
+    assert_eq!(end.expirations, stats.entries);
+    assert_eq!((end.entries, end.bytes), (0, 0));
+}
+
+#[test]
+fn capacity_bound() {
+    let cache = cache(100, 60);
+    for i in 0..1_000_u32 {
+        cache.insert(&format!("tok-{i}"), Arc::new(i), 100, 0);
+        assert!(cache.stats().entries <= 100);
+    }
+    let stats = cache.stats();
+    assert_eq!(stats.evictions, 1_000 - stats.entries);
+    // Per-shard capacities add up to the capacity, and with this seed every
+    // shard filled up.
+    assert_eq!(stats.entries, 100, "{stats:?}");
+}
+
+#[test]
+fn tiny_capacities_are_exact() {
+    for capacity in [0, 1, 2, 3, 5, 17, 31] {
+        let cache = cache(capacity, 60);
+        for i in 0..200_u32 {
+            cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+            assert!(cache.stats().entries <= capacity as u64);
+        }
+        assert!(cache.shards.len() <= MAX_SHARDS);
+        assert!(cache.shards.len() <= capacity.max(1));
+        cache.check();
+    }
+}
+
+#[test]
+fn byte_bound_with_large_tokens() {
+    let big = "x".repeat(1_000);
+    let budget = fixed_bytes(1_000, 1) + 3 * bytes(&big) + 10;
+    let cache = single(1_000, Some(budget), 60);
+    assert_eq!(cache.max_bytes(), budget);
+    for i in 0..10 {
+        let token = format!("{i}{big}");
+        cache.insert(&token, Arc::new(i), 100, 0);
+        let stats = cache.stats();
+        assert!(
+            stats.bytes as usize + fixed_bytes(1_000, 1) <= budget,
+            "{stats:?}"
+        );
+        assert_eq!(value(&cache, &token, 1), Some(i));
+    }
+    assert_eq!(cache.stats().entries, 3);
+    // A token that alone exceeds the budget is not cached, and evicts
+    // nothing in a vain attempt to make room.
+    let huge = "y".repeat(1_500);
+    let tight = single(1_000, Some(fixed_bytes(1_000, 1) + bytes(&huge) - 1), 60);
+    tight.insert(&big, Arc::new(1), 100, 0);
+    tight.insert(&huge, Arc::new(99), 100, 0);
+    assert_eq!(value(&tight, &huge, 1), None);
+    assert_eq!(value(&tight, &big, 1), Some(1));
+}
+
+#[test]
+fn a_budget_below_the_fixed_part_holds_nothing() {
+    let cache = budgeted(100, fixed_bytes(100, MAX_SHARDS) - 1, 60);
+    for i in 0..50_u32 {
+        cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+    }
+    assert_eq!(cache.stats().entries, 0);
+}
+
+#[test]
+fn sharded_byte_bound() {
+    let budget = fixed_bytes(1_000, MAX_SHARDS) + 20 * bytes("token-0000");
+    let cache = budgeted(1_000, budget, 60);
+    for i in 0..500_u32 {
+        cache.insert(&format!("token-{i:04}"), Arc::new(i), 100, 0);
+        let stats = cache.stats();
+        assert!(
+            stats.bytes as usize <= 20 * bytes("token-0000"),
+            "{stats:?}"
+        );
+    }
+    assert!(cache.stats().entries > 0);
+}
+
+#[test]
+fn the_fixed_part_is_allocated_once_and_never_grows() {
+    let cache = single(37, None, 60);
+    cache.insert("first", Arc::new(0), 100, 1);
+    let (slab, index) = {
+        let shard = super::lock(&cache.shards[0].0);
+        shard.capacities()
+    };
+    assert_eq!(slab, 37);
+    // Heavy churn: inserts, hits and removals leave tombstones in the index.
+    for i in 0..5_000 {
+        let token = format!("token-{}", i % 120);
+        cache.insert(&token, Arc::new(i), 100, 1);
+        let _ = cache.get(&format!("token-{}", (i * 7) % 120), 1);
+        let shard = super::lock(&cache.shards[0].0);
+        assert_eq!(shard.capacities(), (slab, index), "after {i}");
+    }
+    cache.check();
+}
+
+#[test]
+fn entry_bytes_formula() {
+    let base = ClaimsCache::<u32>::entry_bytes(0, 0);
+    assert_eq!(base, 2 * size_of::<usize>());
+    assert_eq!(ClaimsCache::<u32>::entry_bytes(10, 4), base + 14);
+    assert_eq!(ClaimsCache::<u32>::entry_bytes(usize::MAX, 4), usize::MAX);
+    // The ceiling is every entry at its largest plus the fixed part.
+    let ceiling = ClaimsCache::<u32>::ceiling(100, 50, 4);
+    assert_eq!(
+        ceiling,
+        fixed_bytes(100, MAX_SHARDS) + 100 * ClaimsCache::<u32>::entry_bytes(50, 4)
+    );
+    assert_eq!(
+        cache(100, 1).max_bytes(),
+        ClaimsCache::<u32>::ceiling(100, MAX_TOKEN, 4)
+    );
+}
+
+#[test]
+fn a_slot_is_one_cache_line() {
+    assert_eq!(size_of::<super::Slot<u32>>(), 64);
+    assert_eq!(align_of::<super::Slot<u32>>(), 64);
+}
+
+#[test]
+fn table_bytes_match_hashbrown() {
+    // The formula against the table hashbrown really allocates, measured by
+    // its own accounting of buckets.
+    for items in [1_usize, 2, 3, 5, 6, 7, 13, 40, 100, 625, 1_000] {
+        let table = hashbrown::HashTable::<u32>::with_capacity(super::presized(items));
+        let buckets = table.allocation_size();
+        assert!(
+            buckets <= super::table_bytes(items, size_of::<u32>()),
+            "{items}: {buckets} > {}",
+            super::table_bytes(items, size_of::<u32>())
+        );
+    }
+}
+
+#[test]
+fn one_hit_wonders_pass_through_the_small_queue() {
+    // Ten slots: one for the small queue, nine for the main queue.
+    let cache = single(10, None, 60);
+    cache.insert("hot", Arc::new(0), 100, 0);
+    assert_eq!(value(&cache, "hot", 1), Some(0));
+    // A long scan of tokens seen once: "hot" was hit while in the small
+    // queue, so it moves to the main queue and stays.
+    for i in 0..200 {
+        cache.insert(&format!("scan{i}"), Arc::new(i), 100, 2);
+        assert_eq!(value(&cache, "hot", 2), Some(0), "after scan{i}");
+    }
+    let (small, main) = queues(&cache);
+    assert_eq!(small + main, 10);
+    // The scan never reaches the main queue except through the ghost.
+    assert!(main >= 1, "{small} {main}");
+    cache.check();
+}
+
+#[test]
+fn an_entry_not_hit_in_the_small_queue_is_evicted_first() {
+    let cache = single(10, None, 60);
+    for i in 0..10 {
+        cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+    }
+    // All ten are in the small queue (the main queue is empty); t1 was hit.
+    assert_eq!(value(&cache, "t1", 0), Some(1));
+    cache.insert("new", Arc::new(10), 100, 0);
+    // t0, the oldest, had no hit: it goes, and t1 stays.
+    assert_eq!(value(&cache, "t0", 0), None);
+    assert_eq!(value(&cache, "t1", 0), Some(1));
+    assert_eq!(cache.stats().evictions, 1);
+    cache.check();
+}
+
+#[test]
+fn a_token_back_soon_after_its_eviction_goes_to_the_main_queue() {
+    let cache = single(10, None, 60);
+    for i in 0..10 {
+        cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+    }
+    // t0 is evicted without a hit, and remembered by the ghost.
+    cache.insert("x", Arc::new(99), 100, 0);
+    assert_eq!(value(&cache, "t0", 0), None);
+    assert_eq!(queues(&cache), (10, 0));
+    // Back again: admitted to the main queue.
+    cache.insert("t0", Arc::new(0), 100, 0);
+    assert_eq!(queues(&cache), (9, 1));
+    assert_eq!(value(&cache, "t0", 0), Some(0));
+    cache.check();
+}
+
+#[test]
+fn main_queue_entries_lose_one_hit_per_pass() {
+    let cache = single(10, None, 60);
+    // Fill the main queue through the ghost: insert, evict, re-insert.
+    for i in 0..10 {
+        cache.insert(&format!("m{i}"), Arc::new(i), 100, 0);
+        let _ = value(&cache, &format!("m{i}"), 0);
+    }
+    for i in 0..30 {
+        cache.insert(&format!("s{i}"), Arc::new(100 + i), 100, 0);
+    }
+    cache.check();
+    // The first eviction moved every entry (each had a hit) to the main
+    // queue, where one pass spent their hits and took the oldest, m0; the
+    // scan then went through the small queue's one slot. (A scan token the
+    // ghost matches falsely, about one in fifty, is admitted to the main
+    // queue and may take one more.)
+    let (small, main) = queues(&cache);
+    assert_eq!((small, main), (1, 9));
+    assert_eq!(value(&cache, "m0", 0), None);
+    let survivors = (1..10)
+        .filter(|i| value(&cache, &format!("m{i}"), 0).is_some())
+        .count();
+    assert!(survivors >= 8, "{survivors}");
+}
+
+#[test]
+fn eviction_reclaims_expired_entries_first() {
+    let cache = single(3, None, 1_000);
+    cache.insert("short", Arc::new(1), 10, 0);
+    cache.insert("long1", Arc::new(2), 100, 0);
+    cache.insert("long2", Arc::new(3), 100, 0);
+    assert_eq!(value(&cache, "short", 5), Some(1));
+    // "short" was hit but has expired at 20: it is taken, not moved.
+    cache.insert("new", Arc::new(4), 100, 20);
+    assert_eq!(value(&cache, "long1", 20), Some(2));
+    assert_eq!(value(&cache, "long2", 20), Some(3));
+    let stats = cache.stats();
+    assert_eq!((stats.expirations, stats.evictions), (1, 0));
+}
+
+#[test]
+fn colliding_hashes_never_cross_tokens() {
+    // Every token gets the same hash, as an attacker-found collision would.
+    let mut shard = Shard::new(16, usize::MAX, VALUE_BYTES);
+    for (i, token) in ["abc", "abcd", "ab", "abd"].into_iter().enumerate() {
+        let new = New {
+            token,
+            value: Arc::new(i as u32),
+            hash: 42,
+            expires_at: 100,
+        };
+        shard.insert(new, 0);
+    }
+    for (i, token) in ["abc", "abcd", "ab", "abd"].into_iter().enumerate() {
+        assert_eq!(
+            shard.get(42, token.as_bytes(), 1).map(|v| *v),
+            Some(i as u32)
+        );
+    }
+    assert!(shard.get(42, b"a", 1).is_none());
+    assert!(shard.get(42, b"abce", 1).is_none());
+    shard.remove_token(42, b"abcd");
+    assert!(shard.get(42, b"abcd", 1).is_none());
+    assert_eq!(shard.get(42, b"abc", 1).map(|v| *v), Some(0));
+    assert_eq!(shard.len, 3);
+    shard.check();
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Get(usize),
+    Insert { token: usize, value: u32, exp: u64 },
+    Advance(u64),
+    Clear,
+}
+
+const TOKENS: [&str; 8] = [
+    "a",
+    "ab",
+    "abc",
+    "abcd",
+    "eyJhbGciOiJIUzI1NiJ9.x",
+    "eyJhbGciOiJIUzI1NiJ9.xy",
+    "eyJhbGciOiJIUzI1NiJ9.xyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyz",
+    "b",
+];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..TOKENS.len()).prop_map(Op::Get),
+        4 => (0..TOKENS.len(), any::<u32>(), prop_oneof![0..40_u64, Just(u64::MAX)])
+            .prop_map(|(token, value, exp)| Op::Insert { token, value, exp }),
+        2 => (0..15_u64).prop_map(Op::Advance),
+        1 => Just(Op::Clear),
+    ]
+}
+
+proptest! {
+    #![proptest_config(crate::test_support::proptest_config(64))]
+
+    #[test]
+    fn agrees_with_a_model(
+        capacity in 0..6_usize,
+        extra_bytes in 0..400_usize,
+        ttl in prop_oneof![0..30_u64, Just(u64::MAX)],
+        shards in prop_oneof![Just(1_usize), Just(MAX_SHARDS)],
+        ops in prop::collection::vec(op(), 1..200),
+    ) {
+        let entries_budget = ClaimsCache::<u32>::entry_bytes(0, VALUE_BYTES) * 2 + extra_bytes;
+        let budget = fixed_bytes(capacity, shards) + entries_budget;
+        let sizes = Sizes::new(capacity, MAX_TOKEN, VALUE_BYTES, Some(budget), shards);
+        let hasher = foldhash::fast::SeedableRandomState::with_seed(
+            SEED,
+            foldhash::SharedSeed::global_fixed(),
+        );
+        let cache = ClaimsCache::build(sizes, VALUE_BYTES, ttl, hasher);
+        // Exp offsets are relative to a clock that starts high so that
+        // saturation at u64::MAX is exercised too.
+        let mut now = 1_000_u64;
+        let mut model: HashMap<&str, (u32, u64)> = HashMap::new();
+        let mut gets = 0_u64;
+        for op in ops {
+            match op {
+                Op::Get(token) => {
+                    let token = TOKENS[token];
+                    gets += 1;
+                    if let Some(got) = cache.get(token, now) {
+                        let expected = model.get(token);
+                        prop_assert_eq!(expected.map(|e| e.0), Some(*got), "{}", token);
+                        prop_assert!(expected.is_some_and(|e| now < e.1), "expired {}", token);
+                    }
+                }
+                Op::Insert { token, value, exp } => {
+                    let token = TOKENS[token];
+                    let exp = now.saturating_add(exp);
+                    cache.insert(token, Arc::new(value), exp, now);
+                    let expires_at = exp.min(now.saturating_add(ttl));
+                    if expires_at > now {
+                        model.insert(token, (value, expires_at));
+                    } else {
+                        model.remove(token);
+                    }
+                }
+                Op::Advance(by) => now = now.saturating_add(by),
+                Op::Clear => {
+                    cache.clear();
+                    model.clear();
+                }
+            }
+            cache.check();
+            let stats: CacheStats = cache.stats();
+            prop_assert!(stats.entries <= capacity as u64, "{:?}", stats);
+            prop_assert!(stats.bytes <= entries_budget as u64, "{:?}", stats);
+            prop_assert!(stats.entries <= model.len() as u64, "{:?}", stats);
+            prop_assert_eq!(stats.hits + stats.misses, gets);
+        }
+    }
+}
+
+#[test]
+fn concurrent_use_respects_bounds() {
+    const THREADS: u64 = 4;
+    const ITERATIONS: u64 = 20_000;
+    let capacity = 200;
+    let entries_budget = 150 * bytes("token-00000");
+    let budget = fixed_bytes(capacity, MAX_SHARDS) + entries_budget;
+    let cache = budgeted(capacity, budget, 50);
+    std::thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let cache = &cache;
+            scope.spawn(move || {
+                let mut state = 0x9E37_79B9_7F4A_7C15_u64 ^ (thread + 1);
+                for i in 0..ITERATIONS {
+                    // xorshift64: enough randomness without a dependency,
+                    // with a fixed seed per thread.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let key = state % 1_000;
+                    let token = format!("token-{key:05}");
+                    let now = i / 100;
+                    // A bit the key does not depend on decides the operation.
+                    if (state >> 40) & 1 == 0 {
+                        cache.insert(&token, Arc::new(key as u32), now + 30, now);
+                    } else if let Some(got) = cache.get(&token, now) {
+                        assert_eq!(*got, key as u32);
+                    }
+                    if i % 16 == 0 {
+                        let stats = cache.stats();
+                        assert!(stats.entries <= capacity as u64, "{stats:?}");
+                        assert!(stats.bytes <= entries_budget as u64, "{stats:?}");
+                    }
+                }
+            });
+        }
+    });
+    cache.check();
+    let stats = cache.stats();
+    assert!(stats.entries <= capacity as u64);
+    assert!(stats.bytes <= entries_budget as u64);
+    // Whatever the interleaving, every call was counted exactly once.
+    assert_eq!(
+        stats.hits + stats.misses + stats.inserts,
+        THREADS * ITERATIONS
+    );
+}
