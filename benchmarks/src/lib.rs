@@ -19,8 +19,8 @@ use claimguard::{Claims, Key, Verifier};
 use jsonwebtoken::{DecodingKey, EncodingKey, Validation};
 use serde::{Deserialize, Serialize};
 
-/// The HMAC secret every HS256 token is signed with (48 bytes).
-pub const SECRET: &[u8] = b"claimguard-benchmarks-secret-of-forty-eight-byte";
+/// The HMAC secret every HS256 token is signed with: the test kit's.
+pub use claimguard_tests::SECRET;
 /// The issuer every verifier accepts and every token carries.
 pub const ISSUER: &str = "https://auth.example.com";
 /// The audience every verifier accepts and every token carries.
@@ -29,15 +29,6 @@ pub const AUDIENCE: &str = "orders-api";
 pub const EXP: u64 = 4_102_444_800;
 /// `iat` of every token.
 pub const IAT: u64 = 1_700_000_000;
-
-// The test-only fixture keys (tests/fixtures/keys), compiled in so that a
-// bench never depends on its working directory.
-const RSA_PRIVATE: &[u8] = include_bytes!("../../tests/fixtures/keys/rsa.key");
-const RSA_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/keys/rsa.pub.pem");
-const P256_PRIVATE: &[u8] = include_bytes!("../../tests/fixtures/keys/p256.key");
-const P256_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/keys/p256.pub.pem");
-const ED25519_PRIVATE: &[u8] = include_bytes!("../../tests/fixtures/keys/ed25519.key");
-const ED25519_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/keys/ed25519.pub.pem");
 
 /// Pins jsonwebtoken's process-wide crypto provider to the backend claimguard
 /// uses in this build. With the `aws_lc_rs` feature both jsonwebtoken
@@ -159,35 +150,42 @@ impl Alg {
         }
     }
 
-    /// The signing key.
+    /// The signing key: the test kit's fixture key.
     pub fn encoding_key(self) -> EncodingKey {
-        let key = match self {
-            Alg::Hs256 => EncodingKey::from_secret(SECRET),
-            Alg::Rs256 => EncodingKey::from_rsa_pem(RSA_PRIVATE),
-            Alg::Es256 => EncodingKey::from_ec_pem(P256_PRIVATE),
-            Alg::EdDsa => EncodingKey::from_ed_pem(ED25519_PRIVATE),
+        claimguard_tests::encoding_key(self.jwt())
+    }
+
+    /// The fixture public key, in PEM.
+    fn public_pem(self) -> Vec<u8> {
+        let name = match self {
+            Alg::Hs256 => return SECRET.to_vec(),
+            Alg::Rs256 => "rsa.pub.pem",
+            Alg::Es256 => "p256.pub.pem",
+            Alg::EdDsa => "ed25519.pub.pem",
         };
-        key.unwrap_or_else(|e| panic!("{} signing key: {e}", self.name()))
+        claimguard_tests::fixture(name)
     }
 
     /// jsonwebtoken's verification key.
     pub fn decoding_key(self) -> DecodingKey {
+        let pem = self.public_pem();
         let key = match self {
             Alg::Hs256 => DecodingKey::from_secret(SECRET),
-            Alg::Rs256 => DecodingKey::from_rsa_pem(RSA_PUBLIC),
-            Alg::Es256 => DecodingKey::from_ec_pem(P256_PUBLIC),
-            Alg::EdDsa => DecodingKey::from_ed_pem(ED25519_PUBLIC),
+            Alg::Rs256 => DecodingKey::from_rsa_pem(&pem),
+            Alg::Es256 => DecodingKey::from_ec_pem(&pem),
+            Alg::EdDsa => DecodingKey::from_ed_pem(&pem),
         };
         key.unwrap_or_else(|e| panic!("{} decoding key: {e}", self.name()))
     }
 
     /// claimguard's verification key.
     pub fn claimguard_key(self) -> Key {
+        let pem = self.public_pem();
         let key = match self {
             Alg::Hs256 => Key::hmac(SECRET),
-            Alg::Rs256 => Key::rsa_pem(RSA_PUBLIC),
-            Alg::Es256 => Key::ec_pem(P256_PUBLIC),
-            Alg::EdDsa => Key::ed25519_pem(ED25519_PUBLIC),
+            Alg::Rs256 => Key::rsa_pem(&pem),
+            Alg::Es256 => Key::ec_pem(&pem),
+            Alg::EdDsa => Key::ed25519_pem(&pem),
         };
         key.unwrap_or_else(|e| panic!("{} claimguard key: {e}", self.name()))
     }
@@ -201,14 +199,10 @@ impl Alg {
         validation
     }
 
-    /// A token for subject number `i`, signed with this algorithm.
+    /// A token for subject number `i`, signed with this algorithm by the
+    /// test kit.
     pub fn token(self, i: u64) -> String {
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(self.jwt()),
-            &claims(i),
-            &self.encoding_key(),
-        )
-        .unwrap_or_else(|e| panic!("{} token: {e}", self.name()))
+        claimguard_tests::sign(self.jwt(), &claims(i).to_string())
     }
 }
 

@@ -37,12 +37,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimguard::{Claims, Key, Verifier};
-use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde::Deserialize;
-use sha2::Sha256;
 use tower::ServiceExt as _;
 
 type BoxError = Box<dyn std::error::Error>;
@@ -133,13 +129,10 @@ impl<S: Send + Sync> FromRequestParts<S> for NaiveUser {
     }
 }
 
-/// Mints HS256 tokens with a keyed HMAC computed once: each token clones the
-/// keyed state instead of re-deriving the key, so minting costs a few
-/// microseconds and a million tokens are made on the fly, one per request,
-/// never held together in memory.
+/// The tokens of the run: unique per request through `sub`, valid for the
+/// whole run, minted on the fly by the test kit's keyed minter.
 struct Minter {
-    mac: Hmac<Sha256>,
-    header: String,
+    minter: claimguard_tests::HsMinter,
     exp: u64,
 }
 
@@ -147,9 +140,7 @@ impl Minter {
     fn new() -> Result<Self, BoxError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         Ok(Self {
-            mac: Hmac::<Sha256>::new_from_slice(SECRET)?,
-            header: URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
-            // Valid for the whole run, and unique per token through `sub`.
+            minter: claimguard_tests::HsMinter::new(SECRET),
             exp: now + 3600,
         })
     }
@@ -160,15 +151,7 @@ impl Minter {
             self.exp,
             self.exp - 3600,
         );
-        let mut token = String::with_capacity(320);
-        token.push_str(&self.header);
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(payload, &mut token);
-        let mut mac = self.mac.clone();
-        mac.update(token.as_bytes());
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(mac.finalize().into_bytes(), &mut token);
-        token
+        self.minter.token(&payload)
     }
 }
 

@@ -1,31 +1,17 @@
 //! The quickstart's routes behave as the README says.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use claimguard_examples::quickstart;
-use tower::ServiceExt as _;
 
 const SECRET: &[u8] = b"quickstart-test-secret-of-at-least-32-bytes";
 
 async fn get(path: &str, token: Option<&str>) -> (StatusCode, String) {
     let app = quickstart::app(SECRET).unwrap_or_else(|e| panic!("{e}"));
-    let mut request = Request::builder().uri(path);
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let response = app
-        .oneshot(
-            request
-                .body(Body::empty())
-                .unwrap_or_else(|e| panic!("{e}")),
-        )
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-        .await
-        .unwrap_or_default();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let reply = match token {
+        Some(token) => claimguard_tests::bearer(&app, path, token).await,
+        None => claimguard_tests::call(&app, path, &[]).await,
+    };
+    (reply.status, reply.body)
 }
 
 #[tokio::test]

@@ -5,11 +5,10 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "common.rs"]
-mod common;
+use claimguard_tests::fuzz::{Fz, assert_caps};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(claims) = serde_json::from_slice::<common::Fz>(data) {
-        common::assert_caps(&claims);
+    if let Ok(claims) = serde_json::from_slice::<Fz>(data) {
+        assert_caps(&claims);
     }
 });

@@ -18,28 +18,18 @@
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimguard::{Key, ManualClock, Reason, Rejection, Verifier};
+use claimguard::{Reason, Rejection, Verifier};
+use claimguard_tests::fuzz::{FZ_ISSUER, Fz, assert_caps};
+use claimguard_tests::{NOW, call, sign_raw};
+use jsonwebtoken::Algorithm as J;
 use libfuzzer_sys::fuzz_target;
-use tower::ServiceExt as _;
-
-#[path = "common.rs"]
-mod common;
-
-use common::{Fz, NOW, SECRET, assert_caps};
 
 fn verifier() -> &'static Verifier<Fz> {
     static V: OnceLock<Verifier<Fz>> = OnceLock::new();
     V.get_or_init(|| {
-        Verifier::<Fz>::builder()
-            .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
-            .clock(ManualClock::new(NOW))
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"))
+        claimguard_tests::verifier::<Fz>()
     })
 }
 
@@ -65,33 +55,18 @@ fn through_router(value: &[u8]) {
     if HeaderValue::from_bytes(value).is_err() {
         return;
     }
-    let request = Request::builder()
-        .uri("/")
-        .header(header::AUTHORIZATION, value)
-        .body(Body::empty())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, challenge, body) = runtime().block_on(async {
-        let response = app()
-            .clone()
-            .oneshot(request)
-            .await
-            .unwrap_or_else(|e| match e {});
-        let status = response.status();
-        let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        (status, challenge, body)
-    });
-    if status == StatusCode::OK {
-        assert_eq!(&body[..], b"ok");
+    let reply = runtime().block_on(call(app(), "/", &[("authorization", value)]));
+    if reply.status == StatusCode::OK {
+        assert_eq!(reply.body, "ok");
         return;
     }
     let known = Reason::ALL.iter().any(|reason| {
         let r = Rejection::new(*reason);
-        r.status() == status && challenge.as_ref() == Some(&r.challenge()) && body == r.body()
+        r.status() == reply.status
+            && reply.challenge.as_deref() == r.challenge().to_str().ok()
+            && reply.body == r.body()
     });
-    assert!(known, "status {status}, not a fixed rejection");
+    assert!(known, "status {}, not a fixed rejection", reply.status);
 }
 
 fn check_verdict(token: &str) {
@@ -104,21 +79,8 @@ fn check_verdict(token: &str) {
     }
 }
 
-fn signed(header: &[u8], payload: &[u8]) -> String {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
-    let key = jsonwebtoken::EncodingKey::from_secret(SECRET).unwrap_or_else(|e| panic!("{e}"));
-    let signature =
-        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256)
-            .unwrap_or_else(|e| panic!("{e}"));
-    format!("{input}.{signature}")
-}
-
 fn check_signed(header: &[u8], payload: &[u8]) {
-    let token = signed(header, payload);
+    let token = sign_raw(J::HS256, header, payload);
     if let Ok(claims) = verifier().verify(&token) {
         assert_caps(&claims);
         // Accepted claims passed the time rules: `exp` is a number after now.
@@ -131,7 +93,7 @@ fn check_signed(header: &[u8], payload: &[u8]) {
         );
         assert_eq!(
             value.get("iss").and_then(serde_json::Value::as_str),
-            Some("https://issuer.example")
+            Some(FZ_ISSUER)
         );
     }
 }

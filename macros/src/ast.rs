@@ -6,7 +6,14 @@ use syn::{Data as SynData, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{self, Container, FieldAttrs};
 use crate::ctxt::Ctxt;
-use crate::expand::Kind;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `#[derive(Claims)]`: a bounded deserializer, the configuration and the extractor.
+    Claims,
+    /// `#[derive(Bounded)]`: a bounded deserializer for a nested type.
+    Bounded,
+}
 
 pub struct Input<'a> {
     pub original: &'a DeriveInput,

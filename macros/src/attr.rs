@@ -92,6 +92,30 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta
     }
 }
 
+/// Keeps a value that parsed; for one that did not, records the error and
+/// skips what is left of it (up to the next `,` of the attribute), so that
+/// the keys after a bad value are still parsed and their mistakes reported
+/// in the same build.
+fn keep_going<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, parsed: syn::Result<T>) -> Option<T> {
+    match parsed {
+        Ok(value) => Some(value),
+        Err(error) => {
+            cx.syn_error(error);
+            let _ = meta.input.step(|cursor| {
+                let mut rest = *cursor;
+                while let Some((tree, next)) = rest.token_tree() {
+                    if matches!(&tree, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                        break;
+                    }
+                    rest = next;
+                }
+                Ok(((), rest))
+            });
+            None
+        }
+    }
+}
+
 fn key_of(meta: &ParseNestedMeta<'_>, keys: &[&'static str]) -> Option<&'static str> {
     keys.iter().copied().find(|k| meta.path.is_ident(k))
 }
@@ -243,12 +267,14 @@ fn parse_cache(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Cache> {
     meta.parse_nested_meta(|inner| {
         if inner.path.is_ident(symbol::CAPACITY) {
             // capacity = 10_000
-            let v = parse_int(&inner, symbol::CAPACITY)?;
-            set_once(cx, &mut cache.capacity, v, &inner, symbol::CAPACITY);
+            if let Some(v) = keep_going(cx, &inner, parse_int(&inner, symbol::CAPACITY)) {
+                set_once(cx, &mut cache.capacity, v, &inner, symbol::CAPACITY);
+            }
         } else if inner.path.is_ident(symbol::TTL) {
             // ttl = 300
-            let v = parse_int(&inner, symbol::TTL)?;
-            set_once(cx, &mut cache.ttl, v, &inner, symbol::TTL);
+            if let Some(v) = keep_going(cx, &inner, parse_int(&inner, symbol::TTL)) {
+                set_once(cx, &mut cache.ttl, v, &inner, symbol::TTL);
+            }
         } else {
             cx.syn_error(unknown(&inner, "`cache(...)`", symbol::CACHE_KEYS));
             skip_value(&inner)?;
@@ -319,58 +345,72 @@ pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> Container {
             match key {
                 // algorithms = [HS256, ...]
                 symbol::ALGORITHMS => {
-                    let v = parse_algorithms(&meta)?;
-                    set_once(cx, &mut out.algorithms, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_algorithms(&meta)) {
+                        set_once(cx, &mut out.algorithms, v, &meta, key);
+                    }
                 }
                 // issuer = "..." | ["...", ...]
                 symbol::ISSUER => {
-                    let v = parse_str_list(&meta, key)?;
-                    set_once(cx, &mut out.issuers, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_str_list(&meta, key)) {
+                        set_once(cx, &mut out.issuers, v, &meta, key);
+                    }
                 }
                 // audience = "..." | ["...", ...]
                 symbol::AUDIENCE => {
-                    let v = parse_str_list(&meta, key)?;
-                    set_once(cx, &mut out.audiences, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_str_list(&meta, key)) {
+                        set_once(cx, &mut out.audiences, v, &meta, key);
+                    }
                 }
                 // leeway = 30
                 symbol::LEEWAY => {
-                    let v = parse_int(&meta, key)?;
-                    set_once(cx, &mut out.leeway, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_int(&meta, key)) {
+                        set_once(cx, &mut out.leeway, v, &meta, key);
+                    }
                 }
                 // max_token_bytes = 4096
                 symbol::MAX_TOKEN_BYTES => {
-                    let v = parse_int(&meta, key)?;
-                    set_once(cx, &mut out.max_token_bytes, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_int(&meta, key)) {
+                        set_once(cx, &mut out.max_token_bytes, v, &meta, key);
+                    }
                 }
                 // source = bearer | cookie("name") | header("X-Name")
                 symbol::SOURCE => {
-                    let v = parse_source(&meta)?;
-                    set_once(cx, &mut out.source, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_source(&meta)) {
+                        set_once(cx, &mut out.source, v, &meta, key);
+                    }
                 }
                 // required = [nbf, sub]
                 symbol::REQUIRED => {
-                    let v = parse_required(&meta)?;
-                    set_once(cx, &mut out.required, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_required(&meta)) {
+                        set_once(cx, &mut out.required, v, &meta, key);
+                    }
                 }
                 // typ = "at+jwt"
                 symbol::TYP => {
-                    let v = parse_lit_str(&meta, key, "\"at+jwt\"")?;
-                    set_once(cx, &mut out.typ, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_lit_str(&meta, key, "\"at+jwt\""))
+                    {
+                        set_once(cx, &mut out.typ, v, &meta, key);
+                    }
                 }
                 // rejection = MyError
                 symbol::REJECTION => {
-                    let v: Type = meta.value()?.parse()?;
-                    set_once(cx, &mut out.rejection, v, &meta, key);
+                    let parsed = meta.value().and_then(|value| value.parse::<Type>());
+                    if let Some(v) = keep_going(cx, &meta, parsed) {
+                        set_once(cx, &mut out.rejection, v, &meta, key);
+                    }
                 }
                 // cache(capacity = 10_000, ttl = 300)
                 symbol::CACHE => {
-                    let v = parse_cache(cx, &meta)?;
-                    set_once(cx, &mut out.cache, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_cache(cx, &meta)) {
+                        set_once(cx, &mut out.cache, v, &meta, key);
+                    }
                 }
                 // crate = ::path::to::claimguard
                 _ => {
-                    let v: Path = meta.value()?.parse()?;
-                    set_once(cx, &mut out.crate_path, v, &meta, key);
+                    let parsed = meta.value().and_then(|value| value.parse::<Path>());
+                    if let Some(v) = keep_going(cx, &meta, parsed) {
+                        set_once(cx, &mut out.crate_path, v, &meta, key);
+                    }
                 }
             }
             Ok(())
@@ -415,18 +455,21 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             match key {
                 // max_len = 64
                 symbol::MAX_LEN => {
-                    let v = parse_int(&meta, key)?;
-                    set_once(cx, &mut out.max_len, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_int(&meta, key)) {
+                        set_once(cx, &mut out.max_len, v, &meta, key);
+                    }
                 }
                 // max_items = 8
                 symbol::MAX_ITEMS => {
-                    let v = parse_int(&meta, key)?;
-                    set_once(cx, &mut out.max_items, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_int(&meta, key)) {
+                        set_once(cx, &mut out.max_items, v, &meta, key);
+                    }
                 }
                 // rename = "wire-name"
                 symbol::RENAME => {
-                    let v = parse_lit_str(&meta, key, "\"name\"")?;
-                    set_once(cx, &mut out.rename, v, &meta, key);
+                    if let Some(v) = keep_going(cx, &meta, parse_lit_str(&meta, key, "\"name\"")) {
+                        set_once(cx, &mut out.rename, v, &meta, key);
+                    }
                 }
                 // default
                 _ => {
@@ -454,8 +497,11 @@ pub fn variant(cx: &Ctxt, attrs: &[Attribute]) -> Option<LitStr> {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(symbol::RENAME) {
                 // rename = "wire-name"
-                let v = parse_lit_str(&meta, symbol::RENAME, "\"name\"")?;
-                set_once(cx, &mut rename, v, &meta, symbol::RENAME);
+                if let Some(v) =
+                    keep_going(cx, &meta, parse_lit_str(&meta, symbol::RENAME, "\"name\""))
+                {
+                    set_once(cx, &mut rename, v, &meta, symbol::RENAME);
+                }
             } else {
                 cx.syn_error(unknown(&meta, "an enum variant", symbol::VARIANT_KEYS));
                 skip_value(&meta)?;
@@ -512,6 +558,25 @@ mod tests {
         );
         assert_eq!(errors[1], "duplicate `claims` attribute `leeway`");
         assert!(errors[2].contains("it belongs on a field"), "{}", errors[2]);
+    }
+
+    #[test]
+    fn a_bad_value_does_not_hide_the_mistakes_after_it() {
+        let errors = container_errors(&[parse_quote!(#[claims(
+            leeway = "30", isuer = "x", typ = JWT, algorithms = [HS256]
+        )])]);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0].starts_with("`leeway` takes an integer"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].contains("did you mean `issuer`"), "{}", errors[1]);
+        assert!(
+            errors[2].starts_with("`typ` takes a string"),
+            "{}",
+            errors[2]
+        );
     }
 
     #[test]

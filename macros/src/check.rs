@@ -2,10 +2,9 @@
 
 use std::collections::HashSet;
 
-use crate::ast::{Data, Input};
+use crate::ast::{Data, Input, Kind};
 use crate::attr::Source;
 use crate::ctxt::Ctxt;
-use crate::expand::Kind;
 use crate::symbol;
 
 pub fn check(cx: &Ctxt, input: &Input<'_>, kind: Kind) {

@@ -4,62 +4,14 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Ident, LitStr};
+use syn::{Ident, LitStr};
 
-use crate::ast::{Data, Field, Input, Variant};
+use crate::ast::{Data, Field, Input, Kind, Variant};
 use crate::attr::Source;
-use crate::check;
-use crate::ctxt::Ctxt;
-use crate::fallback;
+use crate::glue::{crate_path, extractor_shell, root};
 use crate::symbol;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `#[derive(Claims)]`: a bounded deserializer, the configuration and the extractor.
-    Claims,
-    /// `#[derive(Bounded)]`: a bounded deserializer for a nested type.
-    Bounded,
-}
-
-pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
-    let cx = Ctxt::new();
-    let model = Input::from_ast(&cx, input, kind);
-    if let Some(model) = &model {
-        check::check(&cx, model, kind);
-    }
-    match (cx.finish(), model) {
-        (None, Some(model)) => expand(&model, kind),
-        (Some(errors), model) => {
-            let krate = model.as_ref().map(crate_path);
-            fallback::stubs(input, kind, &errors, krate)
-        }
-        // `from_ast` returns `None` only after reporting an error.
-        (None, None) => TokenStream::new(),
-    }
-}
-
-/// The name generated code knows the runtime crate by.
-pub fn root() -> TokenStream {
-    quote!(__claimguard_root)
-}
-
-/// Binds the runtime crate and its private module to local names, spanned
-/// at a `crate = path` so that a wrong path is reported there, once: uses of
-/// a failed import report nothing more.
-pub fn crate_path(input: &Input<'_>) -> TokenStream {
-    match &input.attrs.crate_path {
-        Some(path) => quote_spanned! {path.span()=>
-            use #path as __claimguard_root;
-            use __claimguard_root::__private as __claimguard;
-        },
-        None => quote! {
-            use ::claimguard as __claimguard_root;
-            use __claimguard_root::__private as __claimguard;
-        },
-    }
-}
-
-fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
+pub fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
     let imports = crate_path(input);
     let krate = root();
     let ident = &input.original.ident;
@@ -419,16 +371,31 @@ fn config(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
 fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
     let ident = &input.original.ident;
     let config = config(input, krate);
-    let (rejection, convert) = match &input.attrs.rejection {
-        // The user's own span, so that a type lacking `IntoResponse` or
-        // `From<Rejection>` is underlined where it was named.
+    // A custom rejection is named through one runtime trait, spanned at the
+    // user's type: a type lacking `From<Rejection>` or `IntoResponse` is then
+    // one error, underlined where it was named and saying what to implement
+    // (every use asks the same of the same span, so rustc reports it once).
+    let (rejection, extractor, check) = match &input.attrs.rejection {
         Some(ty) => (
             quote!(#ty),
-            quote_spanned!(ty.span()=> <#ty as ::core::convert::From<#krate::Rejection>>::from),
+            Extractor {
+                rejection: quote_spanned!(ty.span()=> <#ty as __claimguard::ClaimsRejection<__S>>::Response),
+                convert: quote_spanned!(ty.span()=> <#ty as __claimguard::ClaimsRejection<__S>>::convert),
+                bound: quote_spanned!(ty.span()=> #ty: __claimguard::ClaimsRejection<__S>,),
+            },
+            quote_spanned!(ty.span()=> const _: () = __claimguard::require_rejection::<#ty>();),
         ),
-        None => (quote!(#krate::Rejection), quote!(::core::convert::identity)),
+        None => (
+            quote!(#krate::Rejection),
+            Extractor {
+                rejection: quote!(#krate::Rejection),
+                convert: quote!(::core::convert::identity),
+                bound: TokenStream::new(),
+            },
+            TokenStream::new(),
+        ),
     };
-    let extractors = extractor_impls(ident, krate, &rejection, &convert);
+    let extractors = extractor_impls(ident, krate, &extractor);
     // Spanned at `cache`, so that a claims type that is not `Clone` is told
     // why it must be.
     let clone = input.attrs.cache.as_ref().map(|cache| {
@@ -437,7 +404,16 @@ fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
                 ::core::option::Option::Some(<Self as ::core::clone::Clone>::clone);
         }
     });
+    let names = symbol::REGISTERED_CLAIMS.iter().map(|(name, _)| name);
     quote! {
+        // The derive's list of registered claims is the runtime's.
+        const _: () = ::core::assert!(
+            __claimguard::names_agree(&[#(#names),*]),
+            "claimguard-macros and claimguard disagree on the registered claims: use matching versions",
+        );
+
+        #check
+
         #[automatically_derived]
         impl #krate::Claims for #ident {
             const CONFIG: #krate::Config = #config;
@@ -455,13 +431,19 @@ fn claims_impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
     }
 }
 
+/// How the extractor impls name and build their rejection.
+pub struct Extractor {
+    /// The impls' `Rejection` type.
+    rejection: TokenStream,
+    /// From `claimguard::Rejection` to it.
+    convert: TokenStream,
+    /// What the impls ask of it.
+    bound: TokenStream,
+}
+
 /// `FromRequestParts` and `OptionalFromRequestParts`, each one call into the runtime.
-pub fn extractor_impls(
-    ident: &Ident,
-    krate: &TokenStream,
-    rejection: &TokenStream,
-    convert: &TokenStream,
-) -> TokenStream {
+pub fn extractor_impls(ident: &Ident, krate: &TokenStream, extractor: &Extractor) -> TokenStream {
+    let convert = &extractor.convert;
     let call = |function: TokenStream| {
         quote! {
             ::core::future::ready(
@@ -471,49 +453,11 @@ pub fn extractor_impls(
     };
     let required = call(quote!(required));
     let optional = call(quote!(optional));
-    extractor_shell(ident, krate, rejection, &required, &optional)
-}
-
-/// The two extractor impls around the given bodies.
-pub fn extractor_shell(
-    ident: &Ident,
-    krate: &TokenStream,
-    rejection: &TokenStream,
-    required: &TokenStream,
-    optional: &TokenStream,
-) -> TokenStream {
-    let extract = quote!(__claimguard::axum_core::extract);
-    quote! {
-        #[automatically_derived]
-        impl<__S> #extract::FromRequestParts<__S> for #ident
-        where
-            __S: ::core::marker::Send + ::core::marker::Sync,
-            #krate::Verifier<#ident>: #extract::FromRef<__S>,
-        {
-            type Rejection = #rejection;
-
-            fn from_request_parts(
-                __parts: &mut __claimguard::http::request::Parts,
-                __state: &__S,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<Self, Self::Rejection>> + ::core::marker::Send {
-                #required
-            }
-        }
-
-        #[automatically_derived]
-        impl<__S> #extract::OptionalFromRequestParts<__S> for #ident
-        where
-            __S: ::core::marker::Send + ::core::marker::Sync,
-            #krate::Verifier<#ident>: #extract::FromRef<__S>,
-        {
-            type Rejection = #rejection;
-
-            fn from_request_parts(
-                __parts: &mut __claimguard::http::request::Parts,
-                __state: &__S,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<::core::option::Option<Self>, Self::Rejection>> + ::core::marker::Send {
-                #optional
-            }
-        }
-    }
+    extractor_shell(
+        ident,
+        krate,
+        &extractor.rejection,
+        &extractor.bound,
+        [&required, &optional],
+    )
 }

@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use crate::expand::{Kind, extractor_shell, root};
+use crate::ast::Kind;
+use crate::glue::{extractor_shell, root};
 
 pub fn stubs(
     input: &DeriveInput,
@@ -59,7 +60,13 @@ pub fn stubs(
                     #krate::Rejection::new(#krate::Reason::Malformed),
                 ))
             };
-            let shell = extractor_shell(ident, &krate, &rejection, &fail, &fail);
+            let shell = extractor_shell(
+                ident,
+                &krate,
+                &rejection,
+                &TokenStream::new(),
+                [&fail, &fail],
+            );
             quote! {
                 #[automatically_derived]
                 impl #krate::Claims for #ident {

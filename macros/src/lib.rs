@@ -8,8 +8,10 @@ mod ast;
 mod attr;
 mod check;
 mod ctxt;
+mod derive;
 mod expand;
 mod fallback;
+mod glue;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -19,12 +21,12 @@ use syn::{DeriveInput, parse_macro_input};
 #[proc_macro_derive(Claims, attributes(claims))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input, expand::Kind::Claims).into()
+    derive::derive(&input, ast::Kind::Claims).into()
 }
 
 /// Derives a bounded deserializer for a nested claim type. See `claimguard`'s docs.
 #[proc_macro_derive(Bounded, attributes(claims))]
 pub fn derive_bounded(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input, expand::Kind::Bounded).into()
+    derive::derive(&input, ast::Kind::Bounded).into()
 }

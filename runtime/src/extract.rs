@@ -7,14 +7,17 @@ use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::IntoResponse;
 use http::request::Parts;
 
-use crate::{Claims, Reason, Rejection, Verifier};
+use crate::claims::Claims;
+use crate::http::rejection::Rejection;
+use crate::reason::Reason;
+use crate::verifier::Verifier;
 
 /// Extracts `T` from the request, `Ok(None)` when no credentials were sent.
 pub fn optional<T: Claims, S>(parts: &Parts, state: &S) -> Result<Option<T>, Rejection>
 where
     Verifier<T>: FromRef<S>,
 {
-    let Some(token) = crate::source::credentials(parts, T::CONFIG.source)? else {
+    let Some(token) = crate::http::credentials::credentials(parts, T::CONFIG.source)? else {
         return Ok(None);
     };
     Verifier::<T>::from_ref(state)
@@ -90,7 +93,7 @@ fn optional_shared<T: Claims, S>(parts: &Parts, state: &S) -> Result<Option<Shar
 where
     Verifier<T>: FromRef<S>,
 {
-    let Some(token) = crate::source::credentials(parts, T::CONFIG.source)? else {
+    let Some(token) = crate::http::credentials::credentials(parts, T::CONFIG.source)? else {
         return Ok(None);
     };
     Verifier::<T>::from_ref(state)

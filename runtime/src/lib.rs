@@ -111,6 +111,7 @@
 //! | `typ = "at+jwt"` | the `typ` header a token must carry (case-insensitive, `application/` optional) | any |
 //! | `rejection = MyError` | the extractor's rejection; `MyError: From<Rejection> + IntoResponse` | [`Rejection`] |
 //! | `crate = path` | where `claimguard` is, for a renamed dependency | `::claimguard` |
+//! | `cache(capacity = 10_000, ttl = 300)` | a bounded cache of verified claims (see below; the type must be `Clone`) | no cache |
 //!
 //! Issuers, audiences, leeway and the size cap can be replaced at start-up
 //! with [`VerifierBuilder`] methods; the algorithms cannot.
@@ -315,161 +316,43 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The layers, from the bottom: the vocabulary (`algorithm`, `clock`,
+// `reason`, `json`); the token's shape and header (`token`); keys and their
+// crypto (`keys`); the claims, their bounds and the registered-claims pass
+// (`claims`); the cache (`cache`); the HTTP vocabulary, finding credentials
+// and rendering refusals (`http`); the pipeline that puts them together
+// (`verifier`); and on top the axum extractors (`extract`), which sit above
+// the verifier they call, so they are not in `http` beside what the
+// verifier itself uses. Imports only point down; this file only names.
 mod algorithm;
-mod base64url;
-pub mod bounded;
 mod cache;
+mod claims;
 mod clock;
-mod config;
-mod crypto;
-mod curve;
-mod decode;
-mod der;
 mod extract;
-mod key;
-mod rejection;
-mod source;
-mod tee;
-#[cfg(test)]
-mod test_support;
+mod http;
+mod json;
+mod keys;
+mod reason;
+mod token;
 mod verifier;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+#[cfg(test)]
+mod test_support;
+
 pub use algorithm::Algorithm;
-pub use bounded::Bounded;
 pub use cache::CacheStats;
 pub use claimguard_macros::{Bounded, Claims};
+pub use claims::bounded::{self, Bounded};
+pub use claims::registered::RegisteredClaim;
+pub use claims::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, Source};
 pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
-pub use config::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, RegisteredClaim, Source};
-pub use crypto::CRYPTO_BACKEND;
-pub use decode::MAX_HEADER_SEGMENT;
 pub use extract::Shared;
-pub use key::{Key, KeyError, MAX_RSA_BITS, MIN_HMAC_BYTES, MIN_RSA_BITS};
-pub use rejection::{Reason, Rejection};
+pub use http::rejection::Rejection;
+pub use keys::crypto::CRYPTO_BACKEND;
+pub use keys::{Key, KeyError, MAX_RSA_BITS, MIN_HMAC_BYTES, MIN_RSA_BITS};
+pub use reason::Reason;
+pub use token::MAX_HEADER_SEGMENT;
 pub use verifier::{Verifier, VerifierBuilder};
-
-/// What generated code names. Not public API: it may change in any release.
-#[doc(hidden)]
-pub mod __private {
-    pub use axum_core;
-    pub use http;
-    pub use serde;
-
-    pub use crate::bounded::{
-        Bounded, BoundedSeed, MaxItems, MaxItemsLen, MaxLen, NoCap, add, mul, sum,
-    };
-    pub use crate::extract::{optional, required};
-
-    pub use crate::config::RegisteredClaim;
-    pub use crate::decode::RegisteredPass;
-
-    use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
-
-    /// Reads the value of a field's member into its slot, refusing a second
-    /// occurrence of the member.
-    pub fn next_field<'de, A, T, Cap>(
-        map: &mut A,
-        slot: &mut Option<T>,
-        name: &'static str,
-    ) -> Result<(), A::Error>
-    where
-        A: MapAccess<'de>,
-        T: Bounded<Cap>,
-    {
-        if slot.is_some() {
-            return Err(A::Error::duplicate_field(name));
-        }
-        *slot = Some(map.next_value_seed(BoundedSeed::<T, Cap>::new())?);
-        Ok(())
-    }
-
-    /// Reads the value of a registered claim the struct has no field for:
-    /// into the pass in single-pass mode, skipped otherwise.
-    pub fn next_registered<'de, A>(
-        map: &mut A,
-        pass: Option<&mut RegisteredPass<'_>>,
-        claim: RegisteredClaim,
-    ) -> Result<(), A::Error>
-    where
-        A: MapAccess<'de>,
-    {
-        match pass {
-            Some(pass) => map.next_value_seed(pass.seed(claim)),
-            None => map.next_value::<IgnoredAny>().map(drop),
-        }
-    }
-
-    /// Reads the value of a field that is also a registered claim (`exp`,
-    /// `sub`, ...) into its slot and, in single-pass mode, into the pass too:
-    /// a scalar field shows the pass the value it reads; any other takes the
-    /// value's text once (a borrowed `RawValue`, no copy) and both read it.
-    pub fn next_registered_field<'de, A, T, Cap>(
-        map: &mut A,
-        slot: &mut Option<T>,
-        name: &'static str,
-        pass: Option<&mut RegisteredPass<'_>>,
-        claim: RegisteredClaim,
-    ) -> Result<(), A::Error>
-    where
-        A: MapAccess<'de>,
-        T: Bounded<Cap>,
-    {
-        let Some(pass) = pass else {
-            return next_field::<A, T, Cap>(map, slot, name);
-        };
-        if slot.is_some() {
-            return Err(A::Error::duplicate_field(name));
-        }
-        if T::SCALAR {
-            // One read: the scalar is shown to the check on its way.
-            let seed = crate::tee::TeeSeed {
-                seed: BoundedSeed::<T, Cap>::new(),
-                pass,
-                claim,
-            };
-            *slot = Some(map.next_value_seed(seed)?);
-            return Ok(());
-        }
-        let raw: &'de serde_json::value::RawValue = map.next_value()?;
-        let text = raw.get();
-        pass.read(claim, &mut serde_json::Deserializer::from_str(text))
-            .map_err(A::Error::custom)?;
-        let value = T::deserialize_bounded(&mut serde_json::Deserializer::from_str(text))
-            .map_err(A::Error::custom)?;
-        *slot = Some(value);
-        Ok(())
-    }
-
-    /// Runs a derived claims visitor in single-pass mode over a payload.
-    pub fn single_pass<'de, V: Visitor<'de>>(payload: &'de str, visitor: V) -> Option<V::Value> {
-        crate::decode::single_pass(payload, visitor)
-    }
-
-    /// A field's value once the object ends: what was read, the `Option`'s
-    /// `None`, or a missing-field error.
-    pub fn finish<T, Cap, E>(slot: Option<T>, name: &'static str) -> Result<T, E>
-    where
-        T: Bounded<Cap>,
-        E: Error,
-    {
-        match slot {
-            Some(value) => Ok(value),
-            None => T::when_missing().ok_or_else(|| E::missing_field(name)),
-        }
-    }
-
-    /// A `#[claims(default)]` field's value once the object ends.
-    pub fn finish_or_default<T: Default>(slot: Option<T>) -> T {
-        slot.unwrap_or_default()
-    }
-
-    /// A field's heap bound; also the one place a field's type is checked
-    /// against its cap, so that an unbounded field is reported once.
-    pub const fn field_bound<T: Bounded<Cap>, Cap>() -> usize {
-        T::MAX_HEAP
-    }
-
-    /// What stub impls return, when the derive reported errors.
-    pub fn stub_error<E: Error>() -> E {
-        E::custom("claimguard: this type failed to derive")
-    }
-}

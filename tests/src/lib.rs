@@ -4,14 +4,15 @@
 //! counting allocator, and the property-test configuration.
 
 mod alloc;
+pub mod fuzz;
 pub mod http;
 pub mod mint;
 
 pub use alloc::{CountingAlloc, Usage, live_bytes, measure, peak_bytes, reset_peak};
 pub use http::{Reply, Teapot, bearer, call};
 pub use mint::{
-    SECRET, b64, encoding_key, fixture, fixture_path, pin_jsonwebtoken_provider, sign, sign_raw,
-    signature, wycheproof_path,
+    HsMinter, SECRET, b64, encoding_key, fixture, fixture_path, pin_jsonwebtoken_provider, sign,
+    sign_raw, signature, wycheproof_path,
 };
 
 use claimguard::{Claims, Key, ManualClock, Verifier};

@@ -148,7 +148,7 @@ async fn each_failure_class_has_its_reason() {
             "the token's algorithm is not accepted",
         ),
         (
-            sign_raw(J::HS256, r#"{"alg":"HS256","crit":["exp"]}"#, &payload("")),
+            sign_raw(J::HS256, r#"{"alg":"HS256","crit":["exp"]}"#, payload("")),
             "the token's header is not accepted",
         ),
         (

@@ -5,53 +5,18 @@
 //! payload bytes through the derived deserializer never panic and any value
 //! it accepts respects its caps.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode};
 use axum::routing::get;
-use claimguard::{Claims, Key, Reason, Verifier};
+use claimguard::{Key, Reason, Verifier};
+use claimguard_tests::fuzz::{FZ_ISSUER as ISS, Fz, assert_caps};
 use claimguard_tests::{NOW, Reply, SECRET, b64, call, sign, sign_raw};
 use jsonwebtoken::Algorithm as J;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Map, Value, json};
-
-const ISS: &str = "https://issuer.example";
-
-#[derive(Claims, Debug)]
-#[claims(
-    algorithms = [HS256],
-    issuer = "https://issuer.example",
-    audience = "api",
-    max_token_bytes = 2048,
-)]
-struct Fz {
-    #[claims(max_len = 16)]
-    sub: String,
-    #[claims(max_items = 3, max_len = 8, default)]
-    roles: Vec<String>,
-    #[claims(max_len = 6)]
-    nick: Option<String>,
-    #[claims(max_items = 2, max_len = 4, default)]
-    tags: BTreeMap<String, u8>,
-    level: Option<u8>,
-}
-
-/// Every cap of `Fz` holds.
-fn assert_caps(c: &Fz) {
-    assert!(c.sub.len() <= 16, "sub {} bytes", c.sub.len());
-    assert!(c.roles.len() <= 3, "{} roles", c.roles.len());
-    assert!(c.roles.iter().all(|r| r.len() <= 8), "a role over 8 bytes");
-    assert!(
-        c.nick.as_ref().is_none_or(|n| n.len() <= 6),
-        "nick too long"
-    );
-    assert!(c.tags.len() <= 2, "{} tags", c.tags.len());
-    assert!(c.tags.keys().all(|k| k.len() <= 4), "a tag over 4 bytes");
-    let _ = c.level;
-}
 
 fn verifier() -> Verifier<Fz> {
     Verifier::<Fz>::builder()

@@ -5,6 +5,19 @@
 
 use std::process::Command;
 
+/// The folders of cases that must not compile.
+const CATEGORIES: [&str; 9] = [
+    "algorithms",  // `algorithms = [...]`: missing, empty, unknown, unpinnable
+    "syntax",      // the attribute grammar: unknown and duplicate keys, value kinds
+    "settings",    // the other struct settings: issuer, audience, typ, source, ...
+    "fields",      // a field type without the cap it needs, or with one it cannot take
+    "caps",        // the caps' own values: zero, overflow, on the wrong type
+    "bounded",     // `#[derive(Bounded)]` on nested types and enums
+    "cache",       // `cache(...)`
+    "shapes",      // what cannot be a claims type at all
+    "diagnostics", // several mistakes at once, and quiet handlers
+];
+
 /// The compiler the snapshots were blessed with.
 const BLESSED: &str = "rustc 1.95.";
 
@@ -24,6 +37,9 @@ fn ui() {
          re-bless them with `TRYBUILD=overwrite cargo test -p claimguard-tests --test ui` and review the diff"
     );
     let t = trybuild::TestCases::new();
-    t.compile_fail("ui/fail/*.rs");
+    // One folder per category of misuse, a case per file.
+    for category in CATEGORIES {
+        t.compile_fail(format!("ui/{category}/*.rs"));
+    }
     t.pass("ui/pass/*.rs");
 }

@@ -1,0 +1,154 @@
+//! Why a request was refused: one list of reasons, each with its status,
+//! its RFC 6750 error code and a fixed description. How a refusal is
+//! rendered is `http::rejection`'s.
+
+use core::fmt;
+
+use http::StatusCode;
+
+/// The reason a token or a request was refused.
+///
+/// Every variant is a fixed description: none carries bytes from the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// No credentials were sent in the configured place (or another
+    /// `Authorization` scheme, such as `Basic`, was used).
+    Missing,
+    /// The request itself is malformed: the credentials appear more than
+    /// once, the header is not visible ASCII, or the bearer value is empty.
+    InvalidRequest,
+    /// The token is longer than the claims type's `max_token_bytes`, or its
+    /// header segment is longer than the fixed header cap.
+    TooLarge,
+    /// The token is not three base64url segments of a JWS compact
+    /// serialization, or its header is not a JSON object of the right shape.
+    Malformed,
+    /// The `alg` header names an algorithm this claims type did not pin
+    /// (including `none` in any spelling).
+    Algorithm,
+    /// The header asks for something claimguard does not do: a `crit`
+    /// extension, `b64: false`, a nested JWT, or a `typ` other than the pinned one.
+    UnsupportedHeader,
+    /// No configured key matches the token's `kid` and `alg`.
+    UnknownKey,
+    /// The signature does not verify.
+    Signature,
+    /// The payload is not a JSON object of the claims type's shape, a member
+    /// appears twice, or a value exceeds its cap.
+    Claims,
+    /// `exp` is not after the current time (leeway aside).
+    Expired,
+    /// `nbf` is after the current time (leeway aside).
+    NotYetValid,
+    /// `iat` is after the current time (leeway aside).
+    IssuedInFuture,
+    /// `iss` is missing (when an issuer is configured), not a string, or not
+    /// one of the configured issuers.
+    Issuer,
+    /// `aud` is missing (when an audience is configured), malformed, or names
+    /// none of the configured audiences, or is present when none is configured.
+    Audience,
+    /// A claim the claims type requires (`exp`, or one listed in `required`) is
+    /// absent.
+    MissingClaim(&'static str),
+}
+
+impl Reason {
+    /// Every reason once (`MissingClaim` with `"exp"`), for code that checks
+    /// a response against every response claimguard can give.
+    pub const ALL: [Reason; 15] = [
+        Self::Missing,
+        Self::InvalidRequest,
+        Self::TooLarge,
+        Self::Malformed,
+        Self::Algorithm,
+        Self::UnsupportedHeader,
+        Self::UnknownKey,
+        Self::Signature,
+        Self::Claims,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::IssuedInFuture,
+        Self::Issuer,
+        Self::Audience,
+        Self::MissingClaim("exp"),
+    ];
+
+    /// The HTTP status this reason is answered with.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The RFC 6750 error code, or `None` when no credentials were sent.
+    pub const fn error_code(self) -> Option<&'static str> {
+        match self {
+            Self::Missing => None,
+            Self::InvalidRequest => Some("invalid_request"),
+            _ => Some("invalid_token"),
+        }
+    }
+
+    /// A short, fixed description, safe to show to the client.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::Missing => "a bearer token is required",
+            Self::InvalidRequest => "the request's credentials are malformed",
+            Self::TooLarge => "the token is too large",
+            Self::Malformed => "the token is malformed",
+            Self::Algorithm => "the token's algorithm is not accepted",
+            Self::UnsupportedHeader => "the token's header is not accepted",
+            Self::UnknownKey => "the token's key is not known",
+            Self::Signature => "the token's signature is invalid",
+            Self::Claims => "the token's claims are malformed or too large",
+            Self::Expired => "the token has expired",
+            Self::NotYetValid => "the token is not valid yet",
+            Self::IssuedInFuture => "the token was issued in the future",
+            Self::Issuer => "the token's issuer is not accepted",
+            Self::Audience => "the token's audience is not accepted",
+            Self::MissingClaim(_) => "the token lacks a required claim",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingClaim(name) => write!(f, "the token lacks the required claim `{name}`"),
+            other => f.write_str(other.description()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_variant_once() {
+        // Adding a variant breaks this match until `ALL` is updated too.
+        let index = |reason: Reason| match reason {
+            Reason::Missing => 0,
+            Reason::InvalidRequest => 1,
+            Reason::TooLarge => 2,
+            Reason::Malformed => 3,
+            Reason::Algorithm => 4,
+            Reason::UnsupportedHeader => 5,
+            Reason::UnknownKey => 6,
+            Reason::Signature => 7,
+            Reason::Claims => 8,
+            Reason::Expired => 9,
+            Reason::NotYetValid => 10,
+            Reason::IssuedInFuture => 11,
+            Reason::Issuer => 12,
+            Reason::Audience => 13,
+            Reason::MissingClaim(_) => 14,
+        };
+        for (i, reason) in Reason::ALL.into_iter().enumerate() {
+            assert_eq!(index(reason), i);
+        }
+    }
+}
