@@ -75,3 +75,133 @@ pub mod quickstart {
         )
     }
 }
+
+pub mod oidc {
+    //! The OpenID Connect service: RFC 9068 access tokens from any
+    //! identity provider, its keys found by discovery and refreshed in the
+    //! background. `GET /health`, `GET /ready` and `GET /me`.
+
+    use std::time::Duration;
+
+    use axum::Json;
+    use axum::Router;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use claimguard::remote::{RemoteError, RemoteIssuer};
+    use claimguard::{Claims, Verifier};
+    use serde::Serialize;
+
+    /// An access token of the RFC 9068 profile: `typ` `at+jwt`, signed
+    /// with RS256, PS256, ES256 or EdDSA; `iat`, `jti`, `sub` and
+    /// `client_id` required, `scope` optional. The issuer is the one the
+    /// keys are discovered from, the audience is set at start-up.
+    #[derive(Claims, Clone, Debug, Serialize)]
+    #[claims(
+        algorithms = [RS256, PS256, ES256, EdDSA],
+        typ = "at+jwt",
+        required = [iat, jti, sub],
+        leeway = 30,
+        cache(capacity = 10_000, ttl = 300),
+    )]
+    pub struct AccessToken {
+        /// The subject: the resource owner, or the client itself.
+        #[claims(max_len = 255)]
+        pub sub: String,
+        /// The client the token was issued to.
+        #[claims(max_len = 255)]
+        pub client_id: String,
+        /// The granted scopes, space-separated.
+        #[claims(max_len = 2048)]
+        pub scope: Option<String>,
+    }
+
+    /// What `GET /me` answers.
+    #[derive(Serialize)]
+    struct Me {
+        sub: String,
+        client_id: String,
+        scope: Option<String>,
+    }
+
+    /// The verifier: keys by discovery from `issuer`, tokens for
+    /// `audience`; waits for the first key set at most `wait`.
+    pub async fn verifier(
+        issuer: &str,
+        audience: &str,
+        wait: Duration,
+    ) -> Result<Verifier<AccessToken>, RemoteError> {
+        Verifier::builder()
+            .audiences([audience])
+            .remote(RemoteIssuer::discover(issuer)?.start_timeout(wait))
+            .start()
+            .await
+    }
+
+    /// The router over `verifier`.
+    pub fn app(verifier: Verifier<AccessToken>) -> Router {
+        Router::new()
+            .route("/health", get(|| async { "ok" }))
+            .route("/ready", get(ready))
+            .route(
+                "/me",
+                get(|token: AccessToken| async move {
+                    Json(Me {
+                        sub: token.sub,
+                        client_id: token.client_id,
+                        scope: token.scope,
+                    })
+                }),
+            )
+            .with_state(verifier)
+    }
+
+    /// 200 while the keys can verify tokens (fresh, or stale within
+    /// `max_stale`), else 503.
+    async fn ready(State(verifier): State<Verifier<AccessToken>>) -> StatusCode {
+        if verifier.keys_ready() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+
+    /// The service's settings, from the environment.
+    #[derive(Debug)]
+    pub struct Settings {
+        /// `OIDC_ISSUER`.
+        pub issuer: String,
+        /// `OIDC_AUDIENCE`.
+        pub audience: String,
+        /// `CLAIMGUARD_ADDR`, `127.0.0.1:3000` by default.
+        pub addr: String,
+    }
+
+    impl Settings {
+        /// Reads the settings through `var`; a missing one is a one-line
+        /// error.
+        pub fn from(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+            let required = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
+            Ok(Self {
+                issuer: required("OIDC_ISSUER")?,
+                audience: required("OIDC_AUDIENCE")?,
+                addr: var("CLAIMGUARD_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned()),
+            })
+        }
+    }
+
+    /// Waits for the first key set (at most `wait`), then binds; the
+    /// router and the listener, or a one-line reason.
+    pub async fn prepare(
+        settings: &Settings,
+        wait: Duration,
+    ) -> Result<(Router, tokio::net::TcpListener), String> {
+        let verifier = verifier(&settings.issuer, &settings.audience, wait)
+            .await
+            .map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind(&settings.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
+        Ok((app(verifier), listener))
+    }
+}

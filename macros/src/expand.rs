@@ -446,9 +446,7 @@ pub fn extractor_impls(ident: &Ident, krate: &TokenStream, extractor: &Extractor
     let convert = &extractor.convert;
     let call = |function: TokenStream| {
         quote! {
-            ::core::future::ready(
-                __claimguard::#function::<Self, __S>(__parts, __state).map_err(#convert),
-            )
+            __claimguard::#function::<Self, __S, _>(__parts, __state, #convert)
         }
     };
     let required = call(quote!(required));

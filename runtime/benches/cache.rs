@@ -74,6 +74,9 @@ fn tokens(count: usize, seed: u64) -> Vec<String> {
         .collect()
 }
 
+/// Every entry's key stays in use for the whole run.
+static LIFE: std::sync::LazyLock<Arc<cache::Life>> = std::sync::LazyLock::new(Arc::default);
+
 fn claims_cache() -> ClaimsCache<u64> {
     ClaimsCache::new(CAPACITY, TOKEN_LEN, VALUE_BYTES, None, u64::MAX)
 }
@@ -165,7 +168,7 @@ fn hit_ratios() -> Vec<(f64, f64, f64)> {
             if ours.get(key, NOW).is_some() {
                 hits[0] += 1;
             } else {
-                ours.insert(key, Arc::new(id as u64), EXP, NOW);
+                ours.insert(key, Arc::new(id as u64), &LIFE, EXP, NOW);
             }
             if quick.get(key.as_str()).is_some() {
                 hits[1] += 1;
@@ -202,7 +205,7 @@ fn hit_latency(c: &mut Criterion) {
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
     for (i, key) in resident.iter().enumerate() {
-        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW);
         quick.insert(key.clone(), Arc::new(i as u64));
         moka.insert(key.clone(), Arc::new(i as u64));
     }
@@ -242,7 +245,7 @@ fn insert_at_capacity(c: &mut Criterion) {
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
     for (i, key) in keys[..CAPACITY].iter().enumerate() {
-        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW);
         quick.insert(key.clone(), Arc::new(i as u64));
         moka.insert(key.clone(), Arc::new(i as u64));
     }
@@ -256,7 +259,7 @@ fn insert_at_capacity(c: &mut Criterion) {
     group.bench_function("claimguard", |b| {
         b.iter(|| {
             i = (i + 1) % keys.len();
-            ours.insert(&keys[i], Arc::new(i as u64), EXP, NOW);
+            ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
         })
     });
     let mut i = CAPACITY;
@@ -287,7 +290,7 @@ fn two_thread_hits(c: &mut Criterion) {
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
     for (i, key) in resident.iter().enumerate() {
-        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW);
         quick.insert(key.clone(), Arc::new(i as u64));
         moka.insert(key.clone(), Arc::new(i as u64));
     }
@@ -360,7 +363,7 @@ fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
     let ours = claims_cache();
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     for (i, key) in resident.iter().enumerate() {
-        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW);
         quick.insert(key.clone(), Arc::new(i as u64));
     }
     let mut rng = Rng(3);
@@ -405,13 +408,13 @@ fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
     let ours = claims_cache();
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     for (i, key) in keys[..CAPACITY].iter().enumerate() {
-        ours.insert(key, Arc::new(i as u64), EXP, NOW);
+        ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW);
         quick.insert(key.clone(), Arc::new(i as u64));
     }
     let (mut i, mut j) = (CAPACITY, CAPACITY);
     let mut a = || {
         i = (i + 1) % keys.len();
-        ours.insert(&keys[i], Arc::new(i as u64), EXP, NOW);
+        ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
     };
     let mut b = || {
         j = (j + 1) % keys.len();

@@ -162,33 +162,141 @@ impl Clock for CoarseClock {
 /// clock.advance(5);
 /// assert_eq!(shared.now(), 1_005);
 /// ```
+///
+/// It is a `remote::Timer` too (with the `remote` feature): a remote key source
+/// driven by a manual clock refreshes, backs off, times out and cools down
+/// exactly when the test moves the clock, never by itself.
 #[derive(Clone, Debug, Default)]
-pub struct ManualClock(Arc<AtomicU64>);
+pub struct ManualClock(Arc<Manual>);
+
+#[derive(Debug, Default)]
+struct Manual {
+    now: AtomicU64,
+    /// The tasks waiting for a time to come, woken whenever it moves.
+    sleepers: std::sync::Mutex<Vec<core::task::Waker>>,
+}
 
 impl ManualClock {
     /// A clock reading `now`.
     pub fn new(now: u64) -> Self {
-        Self(Arc::new(AtomicU64::new(now)))
+        Self(Arc::new(Manual {
+            now: AtomicU64::new(now),
+            sleepers: std::sync::Mutex::default(),
+        }))
     }
 
     /// Sets the time.
     pub fn set(&self, now: u64) {
-        self.0.store(now, Ordering::SeqCst);
+        self.0.now.store(now, Ordering::SeqCst);
+        self.wake();
     }
 
     /// Moves the time forward, saturating at `u64::MAX`.
     pub fn advance(&self, seconds: u64) {
         let _ = self
             .0
+            .now
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
                 Some(now.saturating_add(seconds))
             });
+        self.wake();
+    }
+
+    fn wake(&self) {
+        let sleepers = core::mem::take(
+            &mut *self
+                .0
+                .sleepers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for waker in sleepers {
+            waker.wake();
+        }
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+        self.0.now.load(Ordering::SeqCst)
+    }
+}
+
+/// What a remote key source schedules with: a monotonic time in
+/// milliseconds, and a sleep until a given one. [`TokioTimer`] (tokio's
+/// clock) by default; a [`ManualClock`] for tests, whose seconds it reads.
+#[cfg(feature = "remote")]
+pub trait Timer: Send + Sync + 'static {
+    /// Milliseconds since some fixed origin, never going back.
+    fn now_millis(&self) -> u64;
+
+    /// A future that completes once [`now_millis`](Self::now_millis) has
+    /// reached `deadline`.
+    fn sleep_until(
+        &self,
+        deadline: u64,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = ()> + Send + 'static>>;
+}
+
+/// tokio's clock, the default [`Timer`].
+#[cfg(feature = "remote")]
+#[derive(Clone, Copy, Debug)]
+pub struct TokioTimer {
+    origin: tokio::time::Instant,
+}
+
+#[cfg(feature = "remote")]
+impl Default for TokioTimer {
+    fn default() -> Self {
+        Self {
+            origin: tokio::time::Instant::now(),
+        }
+    }
+}
+
+#[cfg(feature = "remote")]
+impl Timer for TokioTimer {
+    fn now_millis(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn sleep_until(
+        &self,
+        deadline: u64,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = ()> + Send + 'static>> {
+        let at = self.origin + std::time::Duration::from_millis(deadline);
+        Box::pin(tokio::time::sleep_until(at))
+    }
+}
+
+#[cfg(feature = "remote")]
+impl Timer for ManualClock {
+    fn now_millis(&self) -> u64 {
+        self.now().saturating_mul(1000)
+    }
+
+    fn sleep_until(
+        &self,
+        deadline: u64,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = ()> + Send + 'static>> {
+        let clock = self.clone();
+        Box::pin(core::future::poll_fn(move |cx| {
+            if clock.now_millis() >= deadline {
+                return core::task::Poll::Ready(());
+            }
+            let mut sleepers = clock
+                .0
+                .sleepers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Checked again under the lock: a move between the first check
+            // and the registration would otherwise be missed.
+            if clock.now_millis() >= deadline {
+                return core::task::Poll::Ready(());
+            }
+            sleepers.push(cx.waker().clone());
+            core::task::Poll::Pending
+        }))
     }
 }
 

@@ -1,6 +1,9 @@
-//! The generic functions behind every derived extractor, and [`Shared`].
+//! The generic functions behind every derived extractor, the future they
+//! return, and [`Shared`].
 
 use core::fmt;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 use std::sync::Arc;
 
 use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
@@ -8,29 +11,123 @@ use axum_core::response::IntoResponse;
 use http::request::Parts;
 
 use crate::claims::Claims;
+use crate::http::credentials::{Credentials, credentials};
 use crate::http::rejection::Rejection;
 use crate::reason::Reason;
+#[cfg(feature = "remote")]
+use crate::verifier::Failure;
 use crate::verifier::Verifier;
 
-/// Extracts `T` from the request, `Ok(None)` when no credentials were sent.
-pub fn optional<T: Claims, S>(parts: &Parts, state: &S) -> Result<Option<T>, Rejection>
+/// The future an extractor returns: ready at once, unless the token names a
+/// `kid` its issuer's key set lacks, when it waits for the shared refetch
+/// (at most the fetch timeout). Not part of the stable API.
+#[doc(hidden)]
+#[must_use = "a future does nothing unless polled"]
+pub struct Extract<O>(Stage<O>);
+
+enum Stage<O> {
+    Ready(Option<O>),
+    #[cfg(feature = "remote")]
+    Waiting(Pin<Box<dyn Future<Output = O> + Send>>),
+}
+
+// The output is moved out, never pinned in place, so the future can move
+// whatever `O` is.
+impl<O> Unpin for Extract<O> {}
+
+impl<O> Extract<O> {
+    fn ready(output: O) -> Self {
+        Self(Stage::Ready(Some(output)))
+    }
+}
+
+impl<O> Future for Extract<O> {
+    type Output = O;
+
+    #[cfg_attr(not(feature = "remote"), allow(unused_variables))]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        match &mut self.get_mut().0 {
+            Stage::Ready(output) => match output.take() {
+                Some(output) => Poll::Ready(output),
+                // Polled again after it completed: a caller's bug; pending
+                // forever rather than a panic.
+                None => Poll::Pending,
+            },
+            #[cfg(feature = "remote")]
+            Stage::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// How the pipeline is run for one extractor: claims copied out of the
+/// cache, or shared with it.
+type Attempt<T, O> = fn(&Verifier<T>, Credentials<'_>) -> Result<O, crate::verifier::Failure>;
+
+/// The one extraction: finds the credentials, runs `attempt`, and hands
+/// the verdict (`Ok(None)` without credentials) to `finish`.
+fn extract<T, S, O, Out>(
+    parts: &Parts,
+    state: &S,
+    attempt: Attempt<T, O>,
+    finish: impl FnOnce(Result<Option<O>, Rejection>) -> Out + Send + 'static,
+) -> Extract<Out>
+where
+    T: Claims,
+    O: Send + 'static,
+    Out: Send + 'static,
+    Verifier<T>: FromRef<S>,
+{
+    let token = match credentials(parts, T::CONFIG.source) {
+        Ok(Some(token)) => token,
+        Ok(None) => return Extract::ready(finish(Ok(None))),
+        Err(reason) => return Extract::ready(finish(Err(Rejection::new(reason)))),
+    };
+    let verifier = Verifier::<T>::from_ref(state);
+    match attempt(&verifier, token) {
+        Ok(claims) => Extract::ready(finish(Ok(Some(claims)))),
+        #[cfg(feature = "remote")]
+        Err(Failure::UnknownKid(source)) => {
+            // The token was text, or its key could not have been looked up.
+            let token = token.text().map(str::to_owned).unwrap_or_default();
+            Extract(Stage::Waiting(Box::pin(async move {
+                let again = || attempt(&verifier, Credentials::Text(&token));
+                let verdict = verifier.after_refetch(&source, again).await;
+                finish(verdict.map(Some))
+            })))
+        }
+        Err(failure) => Extract::ready(finish(Err(failure.rejection()))),
+    }
+}
+
+/// Extracts `T` from the request, `Ok(None)` when no credentials were
+/// sent; a rejection is turned into the extractor's own with `convert`.
+pub fn optional<T: Claims, S, E: Send + 'static>(
+    parts: &Parts,
+    state: &S,
+    convert: fn(Rejection) -> E,
+) -> Extract<Result<Option<T>, E>>
 where
     Verifier<T>: FromRef<S>,
 {
-    let Some(token) = crate::http::credentials::credentials(parts, T::CONFIG.source)? else {
-        return Ok(None);
-    };
-    Verifier::<T>::from_ref(state)
-        .verify_credentials(token)
-        .map(Some)
+    extract(parts, state, Verifier::attempt, move |verdict| {
+        verdict.map_err(convert)
+    })
 }
 
 /// Extracts `T` from the request; no credentials is a rejection.
-pub fn required<T: Claims, S>(parts: &Parts, state: &S) -> Result<T, Rejection>
+pub fn required<T: Claims, S, E: Send + 'static>(
+    parts: &Parts,
+    state: &S,
+    convert: fn(Rejection) -> E,
+) -> Extract<Result<T, E>>
 where
     Verifier<T>: FromRef<S>,
 {
-    optional(parts, state)?.ok_or(Rejection::new(Reason::Missing))
+    extract(parts, state, Verifier::attempt, move |verdict| {
+        verdict
+            .and_then(|claims| claims.ok_or(Rejection::new(Reason::Missing)))
+            .map_err(convert)
+    })
 }
 
 /// Claims shared with the verifier's cache instead of copied out of it: an
@@ -88,23 +185,10 @@ impl<T: fmt::Debug> fmt::Debug for Shared<T> {
     }
 }
 
-/// `Shared<T>` from the request, `Ok(None)` when no credentials were sent.
-fn optional_shared<T: Claims, S>(parts: &Parts, state: &S) -> Result<Option<Shared<T>>, Rejection>
-where
-    Verifier<T>: FromRef<S>,
-{
-    let Some(token) = crate::http::credentials::credentials(parts, T::CONFIG.source)? else {
-        return Ok(None);
-    };
-    Verifier::<T>::from_ref(state)
-        .verify_credentials_shared(token)
-        .map(|claims| Some(Shared(claims)))
-}
-
 impl<T, S> FromRequestParts<S> for Shared<T>
 where
     T: Claims,
-    T::Rejection: From<Rejection> + IntoResponse + Send,
+    T::Rejection: From<Rejection> + IntoResponse + Send + 'static,
     S: Send + Sync,
     Verifier<T>: FromRef<S>,
 {
@@ -114,16 +198,19 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        let verdict = optional_shared(parts, state)
-            .and_then(|claims| claims.ok_or(Rejection::new(Reason::Missing)));
-        core::future::ready(verdict.map_err(T::Rejection::from))
+        extract(parts, state, Verifier::attempt_shared, |verdict| {
+            verdict
+                .and_then(|claims| claims.ok_or(Rejection::new(Reason::Missing)))
+                .map(Shared)
+                .map_err(T::Rejection::from)
+        })
     }
 }
 
 impl<T, S> OptionalFromRequestParts<S> for Shared<T>
 where
     T: Claims,
-    T::Rejection: From<Rejection> + IntoResponse + Send,
+    T::Rejection: From<Rejection> + IntoResponse + Send + 'static,
     S: Send + Sync,
     Verifier<T>: FromRef<S>,
 {
@@ -133,6 +220,10 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>> + Send {
-        core::future::ready(optional_shared(parts, state).map_err(T::Rejection::from))
+        extract(parts, state, Verifier::attempt_shared, |verdict| {
+            verdict
+                .map(|claims| claims.map(Shared))
+                .map_err(T::Rejection::from)
+        })
     }
 }

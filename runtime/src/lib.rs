@@ -245,9 +245,12 @@
 //!   small queue without flushing reused ones, a token that comes back soon
 //!   after its eviction is kept longer, and on skewed traffic it keeps more
 //!   hits than LRU;
-//! - it belongs to one [`Verifier`]: [`Verifier::replace_keys`] empties it,
-//!   and [`Verifier::cache_stats`] reports hits, misses, inserts, evictions,
-//!   expirations, entries and bytes.
+//! - it belongs to one [`Verifier`], and each entry keeps the life of the key
+//!   that verified it: a key that [`Verifier::replace_keys`] (or a refresh
+//!   of remote keys) drops makes what it verified unreachable at once, while
+//!   what the kept keys verified stays cached; [`Verifier::cache_stats`]
+//!   reports hits, misses, inserts, evictions, expirations, withdrawals,
+//!   entries and bytes.
 //!
 //! A cached claims type must be `Clone` (the extractor hands out a copy).
 //! To skip the copy, take [`Shared<User>`](Shared) instead of `User`: it
@@ -274,6 +277,23 @@
 //! them, or that the backend refuses, is an error then, not at request
 //! time. Key material never appears in `Debug` output.
 //!
+//! # Keys from an identity provider (features `remote`, `reqwest`)
+//!
+//! With the `remote` feature, `VerifierBuilder::remote` takes a
+//! `remote::RemoteIssuer` (OpenID Connect Discovery from an issuer URL, or a
+//! JWK set URL) and `VerifierBuilder::start` starts one background task per
+//! issuer that fetches its keys and keeps them fresh: lifetime from
+//! `Cache-Control: max-age` (clamped to [1 min, 24 h], 10 min without),
+//! refreshed ahead of expiry, one shared refetch for a token with an unknown
+//! `kid` at most every 30 s, the last good keys served for 24 h past their
+//! lifetime while the identity provider is down, then `503`. Several
+//! issuers each keep their own keys, picked by the token's `iss`. Fetches go
+//! through the `remote::HttpClient` trait (a streaming body, so the 1 MiB
+//! cap and the 5 s timeout are claimguard's); the `reqwest` feature adds
+//! the default client (reqwest on rustls). The `testing` feature adds
+//! `testing::TestIssuer`, an identity provider on a loopback port for
+//! tests. The crate's README has the whole contract and its defaults.
+//!
 //! # Time
 //!
 //! A verifier reads the time from a [`CoarseClock`] unless told otherwise:
@@ -292,6 +312,7 @@
 //! | no credentials, or another scheme | 401 | `Bearer` |
 //! | credentials twice, empty, not visible ASCII, a tab after `Bearer`, a cookie value that is not `cookie-octet`s | 400 | `Bearer error="invalid_request", ...` |
 //! | anything wrong with the token | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | remote keys not available (not fetched yet, or stale past `max_stale`) | 503, with `Retry-After` | none |
 //!
 //! The body is `{"error": ..., "error_description": ...}` with a fixed,
 //! short description. Nothing from the token is ever echoed, logged or put
@@ -341,6 +362,9 @@ mod verifier;
 pub mod __private;
 #[cfg(test)]
 mod test_support;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use algorithm::Algorithm;
 pub use cache::CacheStats;
@@ -352,6 +376,9 @@ pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 pub use extract::Shared;
 pub use http::rejection::Rejection;
 pub use keys::crypto::CRYPTO_BACKEND;
+#[cfg(feature = "remote")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
+pub use keys::remote;
 pub use keys::{Key, KeyError, MAX_RSA_BITS, MIN_HMAC_BYTES, MIN_RSA_BITS};
 pub use reason::Reason;
 pub use token::MAX_HEADER_SEGMENT;

@@ -13,5 +13,5 @@ pub use crate::claims::fields::{
     single_pass, stub_error,
 };
 pub use crate::claims::registered::{RegisteredClaim, RegisteredPass, names_agree};
-pub use crate::extract::{optional, required};
+pub use crate::extract::{Extract, optional, required};
 pub use crate::http::rejection::{ClaimsRejection, require_rejection};

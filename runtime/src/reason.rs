@@ -52,12 +52,17 @@ pub enum Reason {
     /// A claim the claims type requires (`exp`, or one listed in `required`) is
     /// absent.
     MissingClaim(&'static str),
+    /// The keys to verify the token with are not available: an issuer's
+    /// keys have not been fetched yet, or refreshing them has failed for
+    /// longer than `max_stale`. Not the client's fault: `503` with
+    /// `Retry-After`.
+    KeysUnavailable,
 }
 
 impl Reason {
     /// Every reason once (`MissingClaim` with `"exp"`), for code that checks
     /// a response against every response claimguard can give.
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 16] = [
         Self::Missing,
         Self::InvalidRequest,
         Self::TooLarge,
@@ -73,21 +78,27 @@ impl Reason {
         Self::Issuer,
         Self::Audience,
         Self::MissingClaim("exp"),
+        Self::KeysUnavailable,
     ];
 
     /// The HTTP status this reason is answered with.
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
 
     /// The RFC 6750 error code, or `None` when no credentials were sent.
+    /// [`KeysUnavailable`](Self::KeysUnavailable) is not the token's fault
+    /// and has no RFC 6750 code: its body says `temporarily_unavailable`
+    /// (RFC 6749's word for it) and it sends no challenge.
     pub const fn error_code(self) -> Option<&'static str> {
         match self {
             Self::Missing => None,
             Self::InvalidRequest => Some("invalid_request"),
+            Self::KeysUnavailable => Some("temporarily_unavailable"),
             _ => Some("invalid_token"),
         }
     }
@@ -110,6 +121,7 @@ impl Reason {
             Self::Issuer => "the token's issuer is not accepted",
             Self::Audience => "the token's audience is not accepted",
             Self::MissingClaim(_) => "the token lacks a required claim",
+            Self::KeysUnavailable => "the keys to verify the token are not available yet",
         }
     }
 }
@@ -146,6 +158,7 @@ mod tests {
             Reason::Issuer => 12,
             Reason::Audience => 13,
             Reason::MissingClaim(_) => 14,
+            Reason::KeysUnavailable => 15,
         };
         for (i, reason) in Reason::ALL.into_iter().enumerate() {
             assert_eq!(index(reason), i);

@@ -29,6 +29,8 @@ pub struct Reply {
     pub status: StatusCode,
     /// The `WWW-Authenticate` header, if any.
     pub challenge: Option<String>,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
     /// The body, as text.
     pub body: String,
 }
@@ -108,12 +110,17 @@ pub async fn call(app: &Router, uri: &str, headers: &[(&str, &[u8])]) -> Reply {
         .headers()
         .get(header::WWW_AUTHENTICATE)
         .map(|v| v.to_str().unwrap_or("<non-ascii>").to_owned());
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .map(|v| v.to_str().unwrap_or("<non-ascii>").to_owned());
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     Reply {
         status,
         challenge,
+        retry_after,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }

@@ -1,11 +1,13 @@
 //! The kit claimguard's own tests share (and its benchmarks, examples and
 //! fuzz targets): the fixture keys and tokens signed with them for every
 //! algorithm, the fixed clock, one request through a real Router, a
-//! counting allocator, and the property-test configuration.
+//! counting allocator, the property-test configuration, and a real OpenID
+//! provider to run.
 
 mod alloc;
 pub mod fuzz;
 pub mod http;
+pub mod idp;
 pub mod mint;
 
 pub use alloc::{CountingAlloc, Usage, live_bytes, measure, peak_bytes, reset_peak};

@@ -92,10 +92,15 @@ pub struct HsMinter {
 impl HsMinter {
     /// A minter for `secret`, under the header `{"alg":"HS256","typ":"JWT"}`.
     pub fn new(secret: &[u8]) -> Self {
+        Self::with_header(secret, r#"{"alg":"HS256","typ":"JWT"}"#)
+    }
+
+    /// A minter for `secret` under `header` (JSON), which should say HS256.
+    pub fn with_header(secret: &[u8], header: &str) -> Self {
         use hmac::KeyInit as _;
         Self {
             mac: hmac::Hmac::new_from_slice(secret).unwrap_or_else(|e| panic!("{e}")),
-            header: b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+            header: b64(header),
         }
     }
 

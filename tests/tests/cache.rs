@@ -1,6 +1,6 @@
 //! The verified-claims cache through a real Router: hits skip verification,
-//! nothing outlives its token, a key change empties it, and rejections are
-//! never cached.
+//! nothing outlives its token, a key change withdraws what the keys it
+//! drops verified (and only that), and rejections are never cached.
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -108,24 +108,60 @@ async fn the_ttl_caps_an_entry_before_exp() {
 }
 
 #[tokio::test]
-async fn a_key_change_empties_the_cache() {
+async fn a_key_change_withdraws_only_what_the_dropped_key_verified() {
+    // Two named keys; a token under each is cached.
     let clock = claimguard_tests::clock();
-    let verifier = verifier(&clock);
-    let app = app(&verifier);
-    let token = token("alice", NOW + 60);
-    assert_eq!(bearer(&app, "/", &token).await.status, StatusCode::OK);
-    assert_eq!(stats(&verifier).entries, 1);
-    let rotated = Key::hmac([42u8; 32]).unwrap_or_else(|e| panic!("{e}"));
-    verifier
-        .replace_keys([rotated])
+    let key = |kid: &str, secret: &[u8]| {
+        Key::hmac(secret)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_kid(kid)
+    };
+    let (kept, dropped) = ([1u8; 32], [2u8; 32]);
+    let verifier: Verifier<Cached> = Verifier::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
+        .keys([key("kept", &kept), key("dropped", &dropped)])
+        .clock(clock.clone())
+        .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(stats(&verifier).entries, 0);
-    bearer(&app, "/", &token)
+    let app = app(&verifier);
+    let named = |kid: &str, secret: &[u8]| {
+        let header = format!(r#"{{"alg":"HS256","typ":"JWT","kid":"{kid}"}}"#);
+        claimguard_tests::HsMinter::with_header(secret, &header)
+            .token(&format!(r#"{{"sub":"{kid}","exp":{}}}"#, NOW + 60))
+    };
+    let (under_kept, under_dropped) = (named("kept", &kept), named("dropped", &dropped));
+    for token in [&under_kept, &under_dropped] {
+        assert_eq!(bearer(&app, "/", token).await.status, StatusCode::OK);
+    }
+    assert_eq!(stats(&verifier).entries, 2);
+    // The new set keeps "kept" (same kid, same secret) and drops the other.
+    verifier
+        .replace_keys([key("kept", &kept), key("new", &[3u8; 32])])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reply = bearer(&app, "/", &under_kept).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "kept")
+    );
+    assert_eq!(stats(&verifier).hits, 1);
+    bearer(&app, "/", &under_dropped)
+        .await
+        .assert_invalid_token("the token's key is not known");
+    let s = stats(&verifier);
+    assert_eq!((s.hits, s.withdrawn, s.entries), (1, 1, 1));
+    // The same kid with new material is a new key: what the old one
+    // verified is withdrawn too.
+    verifier
+        .replace_keys([key("kept", &[4u8; 32])])
+        .unwrap_or_else(|e| panic!("{e}"));
+    bearer(&app, "/", &under_kept)
         .await
         .assert_invalid_token("the token's signature is invalid");
+    let s = stats(&verifier);
+    assert_eq!((s.hits, s.withdrawn, s.entries), (1, 2, 0));
     // A key set that cannot be bound changes nothing.
     assert!(verifier.replace_keys([]).is_err());
-    assert_eq!(stats(&verifier).inserts, 1);
+    assert_eq!(stats(&verifier).inserts, 2);
 }
 
 #[tokio::test]

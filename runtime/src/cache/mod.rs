@@ -60,6 +60,7 @@ mod ghost;
 mod shard;
 
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use foldhash::SharedSeed;
@@ -86,11 +87,33 @@ pub struct CacheStats {
     pub evictions: u64,
     /// Expired entries removed, whether found by a lookup or by eviction.
     pub expirations: u64,
+    /// Entries removed because the key that verified them was withdrawn.
+    pub withdrawn: u64,
     /// Entries currently cached.
     pub entries: u64,
     /// Accounted bytes of the entries currently cached (tokens and claims;
     /// the fixed part each shard allocates once is not included).
     pub bytes: u64,
+}
+
+/// Whether the key that verified an entry is still in its verifier's key
+/// set. An entry keeps the life of its key beside it and is served only
+/// while the key lives, so that withdrawing a key (a refresh that no longer
+/// publishes it, a `replace_keys` without it) makes every claim it verified
+/// unreachable at once, and nothing else.
+#[derive(Debug, Default)]
+pub(crate) struct Life(AtomicBool);
+
+impl Life {
+    /// Whether the key is still in use.
+    pub(crate) fn live(&self) -> bool {
+        !self.0.load(Ordering::Acquire)
+    }
+
+    /// Marks the key withdrawn, for good.
+    pub(crate) fn withdraw(&self) {
+        self.0.store(true, Ordering::Release);
+    }
 }
 
 /// A value on cache lines of its own, so that two shards' locks and
@@ -351,8 +374,9 @@ impl<V> ClaimsCache<V> {
             .saturating_add(ghost::Ghost::bytes_for(ghost_generation(entries)))
     }
 
-    /// The cached claims of `token`, or `None` if it is absent or has expired
-    /// at `now` (an expired entry is removed). The token is compared as
+    /// The cached claims of `token`, or `None` if it is absent, has expired
+    /// at `now`, or was verified by a key since withdrawn (such an entry is
+    /// removed). The token is compared as
     /// bytes, so a caller can look up what a request carries before checking
     /// that it is text: an entry's token always is.
     pub(crate) fn get(&self, token: &(impl AsRef<[u8]> + ?Sized), now: u64) -> Option<Arc<V>> {
@@ -361,13 +385,19 @@ impl<V> ClaimsCache<V> {
         self.lock(hash)?.get(hash, token, now)
     }
 
-    /// Caches `value` for `token` until `min(exp, now + ttl)`.
+    /// Caches `value` for `token` until `min(exp, now + ttl)`, or until
+    /// `life` (that of the key that verified it) is withdrawn.
     ///
     /// An earlier entry for `token` is replaced, so a lookup never sees a
     /// value older than the latest insert (and is dropped if the new one
     /// would already be expired); nothing is added if the entry would
-    /// already be expired or could never fit in its shard.
-    pub(crate) fn insert(&self, token: &str, value: Arc<V>, exp: u64, now: u64) {
+    /// already be expired, could never fit in its shard, or its key is
+    /// already withdrawn.
+    pub(crate) fn insert(&self, token: &str, value: Arc<V>, life: &Arc<Life>, exp: u64, now: u64) {
+        if !life.live() {
+            // Its key was withdrawn while the token was being verified.
+            return;
+        }
         let expires_at = exp.min(now.saturating_add(self.ttl));
         let hash = self.hasher.hash_one(token.as_bytes());
         let Some(mut shard) = self.lock(hash) else {
@@ -376,6 +406,7 @@ impl<V> ClaimsCache<V> {
         let new = New {
             token,
             value,
+            life: Arc::clone(life),
             hash,
             expires_at,
         };
@@ -402,6 +433,7 @@ impl<V> ClaimsCache<V> {
             total.inserts += shard.inserts;
             total.evictions += shard.evictions;
             total.expirations += shard.expirations;
+            total.withdrawn += shard.withdrawn;
             total.entries += shard.len as u64;
             total.bytes += shard.bytes as u64;
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 
 use super::ghost::Ghost;
-use super::{ghost_generation, main_target, presized};
+use super::{Life, ghost_generation, main_target, presized};
 
 /// A hit count saturates here (two bits, as in S3-FIFO).
 const MAX_FREQ: u8 = 3;
@@ -41,9 +41,32 @@ enum Queue {
 struct Entry<V> {
     token: Box<str>,
     value: Arc<V>,
+    /// The life of the key that verified it.
+    life: Arc<Life>,
     /// Kept so the index can rehash without rehashing the token.
     hash: u64,
     expires_at: u64,
+}
+
+/// Whether an entry may still be served.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Live,
+    Expired,
+    /// Its key was withdrawn.
+    Withdrawn,
+}
+
+impl<V> Entry<V> {
+    fn state(&self, now: u64) -> State {
+        if now >= self.expires_at {
+            State::Expired
+        } else if !self.life.live() {
+            State::Withdrawn
+        } else {
+            State::Live
+        }
+    }
 }
 
 /// A slab slot: an entry (or none) and its place in a queue, or, for a free
@@ -64,6 +87,7 @@ pub(super) struct Slot<V> {
 pub(super) struct New<'t, V> {
     pub(super) token: &'t str,
     pub(super) value: Arc<V>,
+    pub(super) life: Arc<Life>,
     pub(super) hash: u64,
     pub(super) expires_at: u64,
 }
@@ -105,6 +129,7 @@ pub(super) struct Shard<V> {
     pub(super) inserts: u64,
     pub(super) evictions: u64,
     pub(super) expirations: u64,
+    pub(super) withdrawn: u64,
 }
 
 /// A slot number as an index into the slab.
@@ -137,6 +162,7 @@ impl<V> Shard<V> {
             inserts: 0,
             evictions: 0,
             expirations: 0,
+            withdrawn: 0,
         }
     }
 
@@ -179,15 +205,15 @@ impl<V> Shard<V> {
             self.misses += 1;
             return None;
         };
-        let live = self
+        let state = self
             .slot(index)
             .and_then(|slot| slot.entry.as_ref())
-            .map(|entry| now < entry.expires_at);
-        match live {
-            Some(true) => {}
-            Some(false) => {
+            .map(|entry| entry.state(now));
+        match state {
+            Some(State::Live) => {}
+            Some(gone) => {
                 self.remove(index);
-                self.expirations += 1;
+                self.count_gone(gone);
                 self.misses += 1;
                 return None;
             }
@@ -211,6 +237,7 @@ impl<V> Shard<V> {
         let New {
             token,
             value,
+            life,
             hash,
             expires_at,
         } = new;
@@ -221,6 +248,7 @@ impl<V> Shard<V> {
             }
             if let Some(entry) = self.slot_mut(index).and_then(|slot| slot.entry.as_mut()) {
                 entry.value = value;
+                entry.life = life;
                 entry.expires_at = expires_at;
                 self.inserts += 1;
             }
@@ -253,6 +281,7 @@ impl<V> Shard<V> {
             slot.entry = Some(Entry {
                 token: token.into(),
                 value,
+                life,
                 hash,
                 expires_at,
             });
@@ -270,6 +299,14 @@ impl<V> Shard<V> {
         self.len += 1;
         self.bytes += bytes;
         self.inserts += 1;
+    }
+
+    /// Counts an entry removed because it could no longer be served.
+    fn count_gone(&mut self, state: State) {
+        match state {
+            State::Withdrawn => self.withdrawn += 1,
+            _ => self.expirations += 1,
+        }
     }
 
     /// A free slot, from the free chain or the slab's end.
@@ -326,10 +363,10 @@ impl<V> Shard<V> {
             let Some(entry) = &slot.entry else {
                 break;
             };
-            let (expired, hash, freq) = (now >= entry.expires_at, entry.hash, slot.freq);
-            if expired {
+            let (state, hash, freq) = (entry.state(now), entry.hash, slot.freq);
+            if state != State::Live {
                 self.remove(index);
-                self.expirations += 1;
+                self.count_gone(state);
                 return true;
             }
             if freq == 0 {
@@ -367,13 +404,13 @@ impl<V> Shard<V> {
     fn step_main(&mut self, now: u64) -> Option<bool> {
         let index = self.main.oldest;
         let slot = self.slot(index)?;
-        let expired = now >= slot.entry.as_ref()?.expires_at;
-        if expired || slot.freq == 0 {
+        let state = slot.entry.as_ref()?.state(now);
+        if state != State::Live || slot.freq == 0 {
             self.remove(index);
-            if expired {
-                self.expirations += 1;
-            } else {
+            if state == State::Live {
                 self.evictions += 1;
+            } else {
+                self.count_gone(state);
             }
             return Some(true);
         }

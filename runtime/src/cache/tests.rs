@@ -4,7 +4,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::shard::{New, Shard};
-use super::{CacheStats, ClaimsCache, MAX_SHARDS, Sizes};
+use super::{CacheStats, ClaimsCache, Life, MAX_SHARDS, Sizes};
 
 /// What the tests account for each `u32` value.
 const VALUE_BYTES: usize = 4;
@@ -13,6 +13,11 @@ const MAX_TOKEN: usize = 2_000;
 /// Every test cache hashes with this seed, so which tokens share a shard,
 /// and so every eviction, is the same on every run.
 const SEED: u64 = 0x5eed;
+
+/// The life of a key that stays in use.
+fn live() -> Arc<Life> {
+    Arc::default()
+}
 
 fn bytes(token: &str) -> usize {
     ClaimsCache::<u32>::entry_bytes(token.len(), VALUE_BYTES)
@@ -54,7 +59,7 @@ fn queues(cache: &ClaimsCache<u32>) -> (usize, usize) {
 #[test]
 fn hit_and_miss() {
     let cache = cache(100, 60);
-    cache.insert("a.b.c", Arc::new(7), 1_000, 10);
+    cache.insert("a.b.c", Arc::new(7), &live(), 1_000, 10);
     assert_eq!(value(&cache, "a.b.c", 10), Some(7));
     assert_eq!(value(&cache, "a.b.d", 10), None);
     assert_eq!(value(&cache, "a.b.", 10), None);
@@ -68,7 +73,7 @@ fn hit_and_miss() {
 fn hit_returns_the_same_arc() {
     let cache = cache(4, 60);
     let claims = Arc::new(3);
-    cache.insert("t", Arc::clone(&claims), 100, 0);
+    cache.insert("t", Arc::clone(&claims), &live(), 100, 0);
     let got = cache.get("t", 1);
     assert!(got.is_some_and(|got| Arc::ptr_eq(&got, &claims)));
 }
@@ -76,7 +81,7 @@ fn hit_returns_the_same_arc() {
 #[test]
 fn expires_at_exactly_expires_at() {
     let cache = cache(10, 1_000);
-    cache.insert("tok", Arc::new(1), 50, 10);
+    cache.insert("tok", Arc::new(1), &live(), 50, 10);
     assert_eq!(value(&cache, "tok", 49), Some(1));
     assert_eq!(value(&cache, "tok", 50), None);
     let stats = cache.stats();
@@ -92,11 +97,11 @@ fn expires_at_exactly_expires_at() {
 fn ttl_and_exp_take_the_minimum() {
     let cache = cache(10, 30);
     // ttl is earlier than exp.
-    cache.insert("ttl", Arc::new(1), 1_000, 100);
+    cache.insert("ttl", Arc::new(1), &live(), 1_000, 100);
     assert_eq!(value(&cache, "ttl", 129), Some(1));
     assert_eq!(value(&cache, "ttl", 130), None);
     // exp is earlier than ttl.
-    cache.insert("exp", Arc::new(2), 110, 100);
+    cache.insert("exp", Arc::new(2), &live(), 110, 100);
     assert_eq!(value(&cache, "exp", 109), Some(2));
     assert_eq!(value(&cache, "exp", 110), None);
 }
@@ -104,23 +109,23 @@ fn ttl_and_exp_take_the_minimum() {
 #[test]
 fn saturating_exp_and_ttl() {
     let cache = cache(10, u64::MAX);
-    cache.insert("max", Arc::new(9), u64::MAX, u64::MAX - 1);
+    cache.insert("max", Arc::new(9), &live(), u64::MAX, u64::MAX - 1);
     assert_eq!(value(&cache, "max", u64::MAX - 1), Some(9));
     assert_eq!(value(&cache, "max", u64::MAX), None);
     // At now = u64::MAX nothing can still be valid.
-    cache.insert("late", Arc::new(1), u64::MAX, u64::MAX);
+    cache.insert("late", Arc::new(1), &live(), u64::MAX, u64::MAX);
     assert_eq!(cache.stats().entries, 0);
     // ttl = 0 means nothing is ever cached.
     let none = self::cache(10, 0);
-    none.insert("t", Arc::new(1), u64::MAX, 5);
+    none.insert("t", Arc::new(1), &live(), u64::MAX, 5);
     assert_eq!(none.stats().inserts, 0);
 }
 
 #[test]
 fn never_inserts_already_expired() {
     let cache = cache(10, 60);
-    cache.insert("past", Arc::new(1), 99, 100);
-    cache.insert("now", Arc::new(1), 100, 100);
+    cache.insert("past", Arc::new(1), &live(), 99, 100);
+    cache.insert("now", Arc::new(1), &live(), 100, 100);
     assert_eq!(value(&cache, "past", 0), None);
     assert_eq!(value(&cache, "now", 0), None);
     let stats = cache.stats();
@@ -130,15 +135,15 @@ fn never_inserts_already_expired() {
 #[test]
 fn replacing_a_token_adjusts_bytes() {
     let cache = cache(10, 60);
-    cache.insert("tok", Arc::new(1), 100, 0);
-    cache.insert("tok", Arc::new(2), 100, 0);
+    cache.insert("tok", Arc::new(1), &live(), 100, 0);
+    cache.insert("tok", Arc::new(2), &live(), 100, 0);
     assert_eq!(value(&cache, "tok", 1), Some(2));
     let stats = cache.stats();
     assert_eq!((stats.entries, stats.inserts), (1, 2));
     assert_eq!(stats.bytes, bytes("tok") as u64);
     assert_eq!(stats.evictions, 0);
     // A replacement that cannot be cached still drops the stale value.
-    cache.insert("tok", Arc::new(3), 1, 5);
+    cache.insert("tok", Arc::new(3), &live(), 1, 5);
     assert_eq!(value(&cache, "tok", 1), None);
 }
 
@@ -147,7 +152,7 @@ fn clear_empties_but_keeps_counters() {
     // One shard of room for all twenty: nothing here may be evicted.
     let cache = single(64, None, 60);
     for i in 0..20_u32 {
-        cache.insert(&format!("token-{i}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("token-{i}"), Arc::new(i), &live(), 100, 0);
     }
     assert_eq!(value(&cache, "token-3", 1), Some(3));
     cache.clear();
@@ -157,7 +162,7 @@ fn clear_empties_but_keeps_counters() {
     assert_eq!((stats.inserts, stats.hits, stats.misses), (20, 1, 1));
     assert_eq!(stats.evictions, 0);
     // Still usable afterwards.
-    cache.insert("token-3", Arc::new(33), 100, 1);
+    cache.insert("token-3", Arc::new(33), &live(), 100, 1);
     assert_eq!(value(&cache, "token-3", 2), Some(33));
 }
 
@@ -166,7 +171,7 @@ fn stats_add_up() {
     let cache = cache(8, 60);
     let tokens: Vec<String> = (0..40).map(|i| format!("tok{i}")).collect();
     for (i, token) in tokens.iter().enumerate() {
-        cache.insert(token, Arc::new(i as u32), 50, 0);
+        cache.insert(token, Arc::new(i as u32), &live(), 50, 0);
     }
     let stats = cache.stats();
     assert_eq!(stats.inserts, 40);
@@ -195,7 +200,7 @@ fn stats_add_up() {
 fn capacity_bound() {
     let cache = cache(100, 60);
     for i in 0..1_000_u32 {
-        cache.insert(&format!("tok-{i}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("tok-{i}"), Arc::new(i), &live(), 100, 0);
         assert!(cache.stats().entries <= 100);
     }
     let stats = cache.stats();
@@ -210,7 +215,7 @@ fn tiny_capacities_are_exact() {
     for capacity in [0, 1, 2, 3, 5, 17, 31] {
         let cache = cache(capacity, 60);
         for i in 0..200_u32 {
-            cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+            cache.insert(&format!("t{i}"), Arc::new(i), &live(), 100, 0);
             assert!(cache.stats().entries <= capacity as u64);
         }
         assert!(cache.shards.len() <= MAX_SHARDS);
@@ -227,7 +232,7 @@ fn byte_bound_with_large_tokens() {
     assert_eq!(cache.max_bytes(), budget);
     for i in 0..10 {
         let token = format!("{i}{big}");
-        cache.insert(&token, Arc::new(i), 100, 0);
+        cache.insert(&token, Arc::new(i), &live(), 100, 0);
         let stats = cache.stats();
         assert!(
             stats.bytes as usize + fixed_bytes(1_000, 1) <= budget,
@@ -240,8 +245,8 @@ fn byte_bound_with_large_tokens() {
     // nothing in a vain attempt to make room.
     let huge = "y".repeat(1_500);
     let tight = single(1_000, Some(fixed_bytes(1_000, 1) + bytes(&huge) - 1), 60);
-    tight.insert(&big, Arc::new(1), 100, 0);
-    tight.insert(&huge, Arc::new(99), 100, 0);
+    tight.insert(&big, Arc::new(1), &live(), 100, 0);
+    tight.insert(&huge, Arc::new(99), &live(), 100, 0);
     assert_eq!(value(&tight, &huge, 1), None);
     assert_eq!(value(&tight, &big, 1), Some(1));
 }
@@ -250,7 +255,7 @@ fn byte_bound_with_large_tokens() {
 fn a_budget_below_the_fixed_part_holds_nothing() {
     let cache = budgeted(100, fixed_bytes(100, MAX_SHARDS) - 1, 60);
     for i in 0..50_u32 {
-        cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("t{i}"), Arc::new(i), &live(), 100, 0);
     }
     assert_eq!(cache.stats().entries, 0);
 }
@@ -260,7 +265,7 @@ fn sharded_byte_bound() {
     let budget = fixed_bytes(1_000, MAX_SHARDS) + 20 * bytes("token-0000");
     let cache = budgeted(1_000, budget, 60);
     for i in 0..500_u32 {
-        cache.insert(&format!("token-{i:04}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("token-{i:04}"), Arc::new(i), &live(), 100, 0);
         let stats = cache.stats();
         assert!(
             stats.bytes as usize <= 20 * bytes("token-0000"),
@@ -273,7 +278,7 @@ fn sharded_byte_bound() {
 #[test]
 fn the_fixed_part_is_allocated_once_and_never_grows() {
     let cache = single(37, None, 60);
-    cache.insert("first", Arc::new(0), 100, 1);
+    cache.insert("first", Arc::new(0), &live(), 100, 1);
     let (slab, index) = {
         let shard = super::lock(&cache.shards[0].0);
         shard.capacities()
@@ -282,7 +287,7 @@ fn the_fixed_part_is_allocated_once_and_never_grows() {
     // Heavy churn: inserts, hits and removals leave tombstones in the index.
     for i in 0..5_000 {
         let token = format!("token-{}", i % 120);
-        cache.insert(&token, Arc::new(i), 100, 1);
+        cache.insert(&token, Arc::new(i), &live(), 100, 1);
         let _ = cache.get(&format!("token-{}", (i * 7) % 120), 1);
         let shard = super::lock(&cache.shards[0].0);
         assert_eq!(shard.capacities(), (slab, index), "after {i}");
@@ -333,12 +338,12 @@ fn table_bytes_match_hashbrown() {
 fn one_hit_wonders_pass_through_the_small_queue() {
     // Ten slots: one for the small queue, nine for the main queue.
     let cache = single(10, None, 60);
-    cache.insert("hot", Arc::new(0), 100, 0);
+    cache.insert("hot", Arc::new(0), &live(), 100, 0);
     assert_eq!(value(&cache, "hot", 1), Some(0));
     // A long scan of tokens seen once: "hot" was hit while in the small
     // queue, so it moves to the main queue and stays.
     for i in 0..200 {
-        cache.insert(&format!("scan{i}"), Arc::new(i), 100, 2);
+        cache.insert(&format!("scan{i}"), Arc::new(i), &live(), 100, 2);
         assert_eq!(value(&cache, "hot", 2), Some(0), "after scan{i}");
     }
     let (small, main) = queues(&cache);
@@ -352,11 +357,11 @@ fn one_hit_wonders_pass_through_the_small_queue() {
 fn an_entry_not_hit_in_the_small_queue_is_evicted_first() {
     let cache = single(10, None, 60);
     for i in 0..10 {
-        cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("t{i}"), Arc::new(i), &live(), 100, 0);
     }
     // All ten are in the small queue (the main queue is empty); t1 was hit.
     assert_eq!(value(&cache, "t1", 0), Some(1));
-    cache.insert("new", Arc::new(10), 100, 0);
+    cache.insert("new", Arc::new(10), &live(), 100, 0);
     // t0, the oldest, had no hit: it goes, and t1 stays.
     assert_eq!(value(&cache, "t0", 0), None);
     assert_eq!(value(&cache, "t1", 0), Some(1));
@@ -368,14 +373,14 @@ fn an_entry_not_hit_in_the_small_queue_is_evicted_first() {
 fn a_token_back_soon_after_its_eviction_goes_to_the_main_queue() {
     let cache = single(10, None, 60);
     for i in 0..10 {
-        cache.insert(&format!("t{i}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("t{i}"), Arc::new(i), &live(), 100, 0);
     }
     // t0 is evicted without a hit, and remembered by the ghost.
-    cache.insert("x", Arc::new(99), 100, 0);
+    cache.insert("x", Arc::new(99), &live(), 100, 0);
     assert_eq!(value(&cache, "t0", 0), None);
     assert_eq!(queues(&cache), (10, 0));
     // Back again: admitted to the main queue.
-    cache.insert("t0", Arc::new(0), 100, 0);
+    cache.insert("t0", Arc::new(0), &live(), 100, 0);
     assert_eq!(queues(&cache), (9, 1));
     assert_eq!(value(&cache, "t0", 0), Some(0));
     cache.check();
@@ -386,11 +391,11 @@ fn main_queue_entries_lose_one_hit_per_pass() {
     let cache = single(10, None, 60);
     // Fill the main queue through the ghost: insert, evict, re-insert.
     for i in 0..10 {
-        cache.insert(&format!("m{i}"), Arc::new(i), 100, 0);
+        cache.insert(&format!("m{i}"), Arc::new(i), &live(), 100, 0);
         let _ = value(&cache, &format!("m{i}"), 0);
     }
     for i in 0..30 {
-        cache.insert(&format!("s{i}"), Arc::new(100 + i), 100, 0);
+        cache.insert(&format!("s{i}"), Arc::new(100 + i), &live(), 100, 0);
     }
     cache.check();
     // The first eviction moved every entry (each had a hit) to the main
@@ -410,12 +415,12 @@ fn main_queue_entries_lose_one_hit_per_pass() {
 #[test]
 fn eviction_reclaims_expired_entries_first() {
     let cache = single(3, None, 1_000);
-    cache.insert("short", Arc::new(1), 10, 0);
-    cache.insert("long1", Arc::new(2), 100, 0);
-    cache.insert("long2", Arc::new(3), 100, 0);
+    cache.insert("short", Arc::new(1), &live(), 10, 0);
+    cache.insert("long1", Arc::new(2), &live(), 100, 0);
+    cache.insert("long2", Arc::new(3), &live(), 100, 0);
     assert_eq!(value(&cache, "short", 5), Some(1));
     // "short" was hit but has expired at 20: it is taken, not moved.
-    cache.insert("new", Arc::new(4), 100, 20);
+    cache.insert("new", Arc::new(4), &live(), 100, 20);
     assert_eq!(value(&cache, "long1", 20), Some(2));
     assert_eq!(value(&cache, "long2", 20), Some(3));
     let stats = cache.stats();
@@ -430,6 +435,7 @@ fn colliding_hashes_never_cross_tokens() {
         let new = New {
             token,
             value: Arc::new(i as u32),
+            life: live(),
             hash: 42,
             expires_at: 100,
         };
@@ -517,7 +523,7 @@ proptest! {
                 Op::Insert { token, value, exp } => {
                     let token = TOKENS[token];
                     let exp = now.saturating_add(exp);
-                    cache.insert(token, Arc::new(value), exp, now);
+                    cache.insert(token, Arc::new(value), &live(), exp, now);
                     let expires_at = exp.min(now.saturating_add(ttl));
                     if expires_at > now {
                         model.insert(token, (value, expires_at));
@@ -565,7 +571,7 @@ fn concurrent_use_respects_bounds() {
                     let now = i / 100;
                     // A bit the key does not depend on decides the operation.
                     if (state >> 40) & 1 == 0 {
-                        cache.insert(&token, Arc::new(key as u32), now + 30, now);
+                        cache.insert(&token, Arc::new(key as u32), &live(), now + 30, now);
                     } else if let Some(got) = cache.get(&token, now) {
                         assert_eq!(*got, key as u32);
                     }
@@ -587,4 +593,21 @@ fn concurrent_use_respects_bounds() {
         stats.hits + stats.misses + stats.inserts,
         THREADS * ITERATIONS
     );
+}
+
+#[test]
+fn an_entry_whose_key_is_withdrawn_is_never_served_again() {
+    let cache = cache(10, 1_000);
+    let (kept, withdrawn) = (live(), live());
+    cache.insert("kept", Arc::new(1), &kept, 500, 0);
+    cache.insert("gone", Arc::new(2), &withdrawn, 500, 0);
+    withdrawn.withdraw();
+    assert_eq!(value(&cache, "gone", 1), None);
+    assert_eq!(value(&cache, "kept", 1), Some(1));
+    // What a verification that began before the withdrawal would insert
+    // after it is not kept.
+    cache.insert("late", Arc::new(3), &withdrawn, 500, 1);
+    assert_eq!(value(&cache, "late", 2), None);
+    let stats = cache.stats();
+    assert_eq!((stats.withdrawn, stats.inserts, stats.entries), (1, 2, 1));
 }

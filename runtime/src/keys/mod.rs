@@ -13,6 +13,9 @@ use jsonwebtoken::DecodingKey;
 pub(crate) mod crypto;
 pub(crate) mod formats;
 mod jwk;
+#[cfg(feature = "remote")]
+pub mod remote;
+pub(crate) mod ring;
 pub(crate) mod set;
 
 use crate::algorithm::Algorithm;
@@ -47,7 +50,9 @@ pub enum KeyError {
     },
     /// The bytes are not a key of the stated format.
     Malformed(&'static str),
-    /// A curve or key type claimguard does not verify (P-521, X25519, ...).
+    /// A curve, key type or size claimguard does not verify (P-521, X25519,
+    /// an RSA modulus over [`MAX_RSA_BITS`], a private key in a public set,
+    /// ...).
     Unsupported(&'static str),
     /// The key can verify none of the algorithms the claims type pins.
     WrongFamily {
@@ -63,6 +68,10 @@ pub enum KeyError {
     DuplicateKid,
     /// A verifier was built without a key.
     NoKeys,
+    /// The verifier's keys come from remote issuers: it is made with
+    /// `VerifierBuilder::start`, not `build`, and its issuers replace their
+    /// keys themselves.
+    Remote,
 }
 
 impl fmt::Display for KeyError {
@@ -77,7 +86,7 @@ impl fmt::Display for KeyError {
                 "the RSA modulus is {bits} bits; at least {MIN_RSA_BITS} are required"
             ),
             Self::Malformed(what) => write!(f, "the key is not a valid {what}"),
-            Self::Unsupported(what) => write!(f, "{what} keys are not supported"),
+            Self::Unsupported(what) => write!(f, "not supported: {what}"),
             Self::WrongFamily { key, pinned } => {
                 write!(f, "{key} key cannot verify any of the pinned algorithms (")?;
                 for (i, alg) in pinned.iter().enumerate() {
@@ -91,6 +100,10 @@ impl fmt::Display for KeyError {
             Self::NotForVerifying => f.write_str("the JWK is not a signature verification key"),
             Self::DuplicateKid => f.write_str("two keys share one `kid`"),
             Self::NoKeys => f.write_str("a verifier needs at least one key"),
+            Self::Remote => f.write_str(
+                "the keys come from remote issuers: start the verifier with `start().await`; \
+                 its issuers replace their keys themselves",
+            ),
         }
     }
 }
@@ -134,7 +147,7 @@ impl KeyKind {
 
 /// The key itself, in the one form each family is kept in; the backend
 /// prepares it for each algorithm when a verifier is built.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Material {
     /// An HMAC secret.
     Secret(Box<[u8]>),

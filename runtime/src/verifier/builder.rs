@@ -1,15 +1,22 @@
 //! Building a verifier: its keys, and start-up overrides of the settings
 //! written on the claims type.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::{Cache, Inner, Verifier};
 use crate::cache::ClaimsCache;
 use crate::claims::Claims;
 use crate::claims::registered::Rules;
 use crate::clock::{Clock, CoarseClock};
+#[cfg(feature = "remote")]
+use crate::clock::{Timer, TokioTimer};
 use crate::keys::Key;
 use crate::keys::KeyError;
+#[cfg(feature = "remote")]
+use crate::keys::remote::source::{Context, RemoteKeys};
+#[cfg(feature = "remote")]
+use crate::keys::remote::{HttpClient, RemoteError, RemoteIssuer};
+use crate::keys::ring::Keyring;
 use crate::keys::set;
 use crate::token::KnownHeaders;
 
@@ -39,6 +46,17 @@ pub struct VerifierBuilder<T> {
     clock: Option<Arc<dyn Clock>>,
     cache: CacheChoice<T>,
     cache_seed: Option<u64>,
+    #[cfg(feature = "remote")]
+    remote: Remote,
+}
+
+/// The remote issuers of a builder, and what they fetch with.
+#[cfg(feature = "remote")]
+#[derive(Default)]
+struct Remote {
+    issuers: Vec<RemoteIssuer>,
+    client: Option<Arc<dyn HttpClient>>,
+    timer: Option<Arc<dyn Timer>>,
 }
 
 impl<T> VerifierBuilder<T> {
@@ -53,6 +71,8 @@ impl<T> VerifierBuilder<T> {
             clock: None,
             cache: CacheChoice::FromStruct,
             cache_seed: None,
+            #[cfg(feature = "remote")]
+            remote: Remote::default(),
         }
     }
 }
@@ -148,12 +168,130 @@ impl<T: Claims> VerifierBuilder<T> {
         self
     }
 
+    /// Adds an issuer whose keys are fetched from the network (OpenID
+    /// Connect Discovery or a JWK set URL). Several issuers may be added:
+    /// each has its own key set, chosen by the token's `iss`, so a key one
+    /// issuer publishes never verifies a token naming another. The accepted
+    /// issuers are then exactly these (each must be one that `issuer = ...`
+    /// on the struct accepts, if it says any). Such a verifier is made with
+    /// [`start`](Self::start), and takes no fixed keys.
+    #[cfg(feature = "remote")]
+    pub fn remote(mut self, issuer: RemoteIssuer) -> Self {
+        self.remote.issuers.push(issuer);
+        self
+    }
+
+    /// The HTTP client remote keys are fetched with, instead of the default
+    /// (`remote::ReqwestClient`, with the `reqwest`
+    /// feature).
+    #[cfg(feature = "remote")]
+    pub fn http_client(mut self, client: impl HttpClient) -> Self {
+        self.remote.client = Some(Arc::new(client));
+        self
+    }
+
+    /// What remote keys schedule their fetches, timeouts and cooldowns by,
+    /// instead of tokio's clock: a [`ManualClock`](crate::ManualClock) in
+    /// tests, so that they happen exactly when the test moves it.
+    #[cfg(feature = "remote")]
+    pub fn timer(mut self, timer: impl Timer) -> Self {
+        self.remote.timer = Some(Arc::new(timer));
+        self
+    }
+
+    /// Builds the verifier and starts one background task per remote
+    /// issuer on the current tokio runtime, then waits for the first key
+    /// set of every issuer not made [`lazy`](RemoteIssuer::lazy), at most
+    /// its start timeout (10 s by default). The error names the issuer, the
+    /// URL and the cause. Without remote issuers it is [`build`](Self::build).
+    #[cfg(feature = "remote")]
+    pub async fn start(mut self) -> Result<Verifier<T>, RemoteError> {
+        let remote = core::mem::take(&mut self.remote);
+        if remote.issuers.is_empty() {
+            return self.build().map_err(RemoteError::Keys);
+        }
+        if !self.keys.is_empty() {
+            return Err(RemoteError::Setting(
+                "a verifier takes fixed keys or remote issuers, not both",
+            ));
+        }
+        let accepted = self
+            .issuers
+            .take()
+            .unwrap_or_else(|| T::CONFIG.issuers.iter().map(|s| (*s).to_owned()).collect());
+        for (i, issuer) in remote.issuers.iter().enumerate() {
+            issuer.check()?;
+            let named = |what| RemoteError::Issuer {
+                issuer: issuer.issuer().to_owned(),
+                what,
+            };
+            if !accepted.is_empty() && !accepted.iter().any(|a| a == issuer.issuer()) {
+                return Err(named("not among the issuers the claims type accepts"));
+            }
+            if remote.issuers[..i]
+                .iter()
+                .any(|o| o.issuer() == issuer.issuer())
+            {
+                return Err(named("added twice"));
+            }
+        }
+        self.issuers = Some(
+            remote
+                .issuers
+                .iter()
+                .map(|i| i.issuer().to_owned())
+                .collect(),
+        );
+        let client = match remote.client {
+            Some(client) => client,
+            None => default_client()?,
+        };
+        let timer = remote
+            .timer
+            .unwrap_or_else(|| Arc::new(TokioTimer::default()));
+        let clock = self.clock_or_default();
+        let context = Arc::new(Context {
+            client,
+            timer: Arc::clone(&timer),
+            clock: Arc::clone(&clock),
+            pinned: T::CONFIG.algorithms,
+        });
+        let since = timer.now_millis();
+        let sources = remote
+            .issuers
+            .into_iter()
+            .map(|issuer| RemoteKeys::start(issuer, Arc::clone(&context)))
+            .collect::<Result<Box<[_]>, _>>()?;
+        for source in sources.iter().filter(|s| s.eager()) {
+            source.first_keys(since).await?;
+        }
+        self.clock = Some(clock);
+        Ok(self.assemble(Keyring::Remote(sources)))
+    }
+
     /// Binds every key to the algorithms `T` pins, and builds the verifier.
     /// A key that can verify none of them, two keys with one `kid`, or no key
     /// at all, is an error.
-    pub fn build(self) -> Result<Verifier<T>, KeyError> {
+    pub fn build(mut self) -> Result<Verifier<T>, KeyError> {
+        #[cfg(feature = "remote")]
+        if !self.remote.issuers.is_empty() {
+            return Err(KeyError::Remote);
+        }
+        let keys = set::bind(core::mem::take(&mut self.keys), T::CONFIG.algorithms)?;
+        Ok(self.assemble(Keyring::fixed(keys)))
+    }
+
+    /// The clock set, or the default one.
+    fn clock_or_default(&mut self) -> Arc<dyn Clock> {
+        self.clock
+            .take()
+            .unwrap_or_else(|| Arc::new(CoarseClock::new()))
+    }
+
+    /// The verifier, with its keys.
+    fn assemble(mut self, keys: Keyring) -> Verifier<T> {
         let config = T::CONFIG;
-        let keys = set::bind(self.keys, config.algorithms)?;
+        let clock = self.clock_or_default();
         let owned = |given: Option<Vec<String>>, default: &[&str]| -> Box<[Box<str>]> {
             match given {
                 Some(list) => list.into_iter().map(String::into_boxed_str).collect(),
@@ -195,17 +333,31 @@ impl<T: Claims> VerifierBuilder<T> {
             leeway: self.leeway.unwrap_or(config.leeway),
             required: config.required,
         };
-        Ok(Verifier {
+        Verifier {
             inner: Arc::new(Inner {
-                keys: RwLock::new(keys),
+                keys,
                 algorithms: config.algorithms,
                 known_headers: KnownHeaders::new(config.algorithms),
                 typ: config.typ,
                 rules,
                 max_token_bytes,
-                clock: self.clock.unwrap_or_else(|| Arc::new(CoarseClock::new())),
+                clock,
                 cache,
             }),
-        })
+        }
     }
+}
+
+/// The default HTTP client, with the `reqwest` feature.
+#[cfg(feature = "remote")]
+fn default_client() -> Result<Arc<dyn HttpClient>, RemoteError> {
+    #[cfg(feature = "reqwest")]
+    {
+        let client =
+            crate::keys::remote::ReqwestClient::new(crate::keys::remote::DEFAULT_CONNECT_TIMEOUT)
+                .map_err(|e| RemoteError::Client(e.to_string()))?;
+        Ok(Arc::new(client))
+    }
+    #[cfg(not(feature = "reqwest"))]
+    Err(RemoteError::NoClient)
 }

@@ -4,9 +4,10 @@ mod builder;
 mod pipeline;
 
 pub use builder::VerifierBuilder;
+pub(crate) use pipeline::Failure;
 
 use core::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
 use crate::cache::{CacheStats, ClaimsCache};
@@ -17,7 +18,14 @@ use crate::http::credentials::Credentials;
 use crate::http::rejection::Rejection;
 use crate::keys::Key;
 use crate::keys::KeyError;
-use crate::keys::set::{self, KeySet};
+#[cfg(feature = "remote")]
+use crate::keys::remote::IssuerStatus;
+#[cfg(feature = "remote")]
+use crate::keys::remote::source::RemoteKeys;
+use crate::keys::ring::Keyring;
+use crate::keys::set;
+#[cfg(feature = "remote")]
+use crate::reason::Reason;
 use crate::token::KnownHeaders;
 
 /// Verifies tokens for the claims type `T`: its keys, its validation
@@ -39,9 +47,11 @@ struct Cache<T> {
 }
 
 struct Inner<T> {
-    /// Read for the whole of a verification, including the cache insert, so
-    /// that [`Verifier::replace_keys`] can never race a stale entry in.
-    keys: RwLock<KeySet>,
+    /// The keys, each with a life that the cache keeps beside what it
+    /// verified: a key withdrawn by [`Verifier::replace_keys`] or by a
+    /// refresh makes its entries unreachable, even one inserted after the
+    /// withdrawal by a verification that began before it.
+    keys: Keyring,
     algorithms: &'static [Algorithm],
     /// The common header segments of those algorithms, recognised whole.
     known_headers: KnownHeaders,
@@ -64,10 +74,9 @@ impl<T> Clone for Verifier<T> {
 impl<T> fmt::Debug for Verifier<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
-        let keys = inner.keys.read().unwrap_or_else(PoisonError::into_inner);
         f.debug_struct("Verifier")
             .field("claims", &core::any::type_name::<T>())
-            .field("keys", &keys.keys().collect::<Vec<_>>())
+            .field("keys", &inner.keys)
             .field("algorithms", &inner.algorithms)
             .field("issuers", &inner.rules.issuers)
             .field("audiences", &inner.rules.audiences)
@@ -91,26 +100,44 @@ impl<T: Claims> Verifier<T> {
 
     /// Verifies and validates `token`, and returns its claims. With a
     /// cache, a hit returns a clone of the cached claims.
+    ///
+    /// With remote keys, a token naming a `kid` its issuer's key set lacks
+    /// is refused at once, and asks for a refetch (within the cooldown) that
+    /// a later request will benefit from; [`verify_async`](Self::verify_async)
+    /// and the extractors wait for that refetch instead.
     pub fn verify(&self, token: &str) -> Result<T, Rejection> {
-        self.verify_credentials(Credentials::Text(token))
+        self.attempt(Credentials::Text(token)).map_err(Self::settle)
     }
 
-    /// [`verify`](Self::verify) for credentials as the extractor finds them.
-    pub(crate) fn verify_credentials(&self, token: Credentials<'_>) -> Result<T, Rejection> {
-        self.inner
-            .verify_with(
-                token,
-                |cache, hit| (cache.clone)(hit),
-                |cache, claims| {
-                    if let Some(cache) = cache {
-                        // The cache keeps its own copy; the caller owns `claims`.
-                        let cached = Arc::new((cache.clone)(&claims));
-                        return (claims, Some(cached));
-                    }
-                    (claims, None)
-                },
-            )
-            .map_err(Rejection::new)
+    /// Like [`verify`](Self::verify), but a token naming a `kid` its
+    /// issuer's key set lacks waits (at most the fetch timeout) for one
+    /// refetch shared with every other such request, then is judged again.
+    /// Without remote keys it is `verify`.
+    pub async fn verify_async(&self, token: &str) -> Result<T, Rejection> {
+        match self.attempt(Credentials::Text(token)) {
+            #[cfg(feature = "remote")]
+            Err(Failure::UnknownKid(source)) => {
+                self.after_refetch(&source, || self.attempt(Credentials::Text(token)))
+                    .await
+            }
+            verdict => verdict.map_err(Failure::rejection),
+        }
+    }
+
+    /// The pipeline, copying claims out of the cache.
+    pub(crate) fn attempt(&self, token: Credentials<'_>) -> Result<T, Failure> {
+        self.inner.verify_with(
+            token,
+            |cache, hit| (cache.clone)(hit),
+            |cache, claims| {
+                if let Some(cache) = cache {
+                    // The cache keeps its own copy; the caller owns `claims`.
+                    let cached = Arc::new((cache.clone)(&claims));
+                    return (claims, Some(cached));
+                }
+                (claims, None)
+            },
+        )
     }
 
     /// Like [`verify`](Self::verify), but the claims are shared with the
@@ -118,26 +145,50 @@ impl<T: Claims> Verifier<T> {
     /// not a clone, and a miss wraps the fresh claims once for both. What
     /// the [`Shared`](crate::Shared) extractor calls.
     pub fn verify_shared(&self, token: &str) -> Result<Arc<T>, Rejection> {
-        self.verify_credentials_shared(Credentials::Text(token))
+        self.attempt_shared(Credentials::Text(token))
+            .map_err(Self::settle)
     }
 
-    /// [`verify_shared`](Self::verify_shared) for credentials as the
-    /// extractor finds them.
-    pub(crate) fn verify_credentials_shared(
+    /// The pipeline, sharing claims with the cache.
+    pub(crate) fn attempt_shared(&self, token: Credentials<'_>) -> Result<Arc<T>, Failure> {
+        self.inner.verify_with(
+            token,
+            |_, hit| Arc::clone(hit),
+            |cache, claims| {
+                let shared = Arc::new(claims);
+                let cached = cache.map(|_| Arc::clone(&shared));
+                (shared, cached)
+            },
+        )
+    }
+
+    /// The rejection for `failure` when nothing will wait for a refetch:
+    /// an unknown `kid` still asks for one, for the requests after it.
+    fn settle(failure: Failure) -> Rejection {
+        #[cfg(feature = "remote")]
+        if let Failure::UnknownKid(source) = &failure {
+            let _ = source.ask_for_kid();
+        }
+        failure.rejection()
+    }
+
+    /// Asks `source` for a refetch for a token with an unknown `kid`, waits
+    /// for it (at most the fetch timeout; not at all inside the cooldown),
+    /// and judges the token `again`; a second miss is refused.
+    #[cfg(feature = "remote")]
+    pub(crate) async fn after_refetch<R>(
         &self,
-        token: Credentials<'_>,
-    ) -> Result<Arc<T>, Rejection> {
-        self.inner
-            .verify_with(
-                token,
-                |_, hit| Arc::clone(hit),
-                |cache, claims| {
-                    let shared = Arc::new(claims);
-                    let cached = cache.map(|_| Arc::clone(&shared));
-                    (shared, cached)
-                },
-            )
-            .map_err(Rejection::new)
+        source: &RemoteKeys,
+        again: impl FnOnce() -> Result<R, Failure>,
+    ) -> Result<R, Rejection> {
+        let fetched = match source.ask_for_kid() {
+            Some(wanted) => source.wait_for(wanted).await,
+            None => false,
+        };
+        if !fetched {
+            return Err(Rejection::new(Reason::UnknownKey));
+        }
+        again().map_err(Failure::rejection)
     }
 
     /// Runs only the size gate, the header rules, key selection, the
@@ -147,28 +198,118 @@ impl<T: Claims> Verifier<T> {
     #[doc(hidden)]
     pub fn verify_signature(&self, token: &str) -> Result<(), Rejection> {
         let inner = &*self.inner;
-        let keys = inner.keys.read().unwrap_or_else(PoisonError::into_inner);
         inner
-            .authenticated(token, &keys, |_| Ok(()))
-            .map_err(Rejection::new)
+            .authenticated(token, inner.clock.now(), |_, _| Ok(()))
+            .map(|((), _)| ())
+            .map_err(Self::settle)
     }
 
-    /// Replaces the keys (say, after a key rotation) and empties the cache,
-    /// so that no claims verified under the old keys are served again. The
-    /// new keys are bound to the pinned algorithms first; on error nothing
-    /// changes.
+    /// Replaces the keys (say, after a key rotation). Claims cached under a
+    /// key that the new set no longer holds (same `kid`, same material, same
+    /// restriction) are never served again; those of the keys it keeps stay
+    /// cached. The new keys are bound to the pinned algorithms first; on
+    /// error nothing changes. A verifier with remote keys refuses
+    /// ([`KeyError::Remote`]): its issuers replace their keys themselves.
     pub fn replace_keys(&self, keys: impl IntoIterator<Item = Key>) -> Result<(), KeyError> {
         let bound = set::bind(keys.into_iter().collect(), self.inner.algorithms)?;
-        let mut current = self
+        if self.inner.keys.replace(bound) {
+            Ok(())
+        } else {
+            Err(KeyError::Remote)
+        }
+    }
+
+    /// The state of every remote issuer's keys, in the order they were
+    /// added (empty without remote keys).
+    #[cfg(feature = "remote")]
+    pub fn key_status(&self) -> Vec<IssuerStatus> {
+        self.inner
+            .keys
+            .remote()
+            .iter()
+            .map(|r| r.status())
+            .collect()
+    }
+
+    /// Whether every remote issuer's keys can verify tokens (fresh, or
+    /// stale within `max_stale`): what a readiness probe answers. Always
+    /// true without remote keys.
+    #[cfg(feature = "remote")]
+    pub fn keys_ready(&self) -> bool {
+        self.key_status().iter().all(|s| s.state.is_usable())
+    }
+
+    /// Waits until every remote issuer has a key set, each at most its
+    /// start timeout from now (10 s by default): what
+    /// [`start`](VerifierBuilder::start) does for issuers that are not
+    /// [`lazy`](crate::remote::RemoteIssuer::lazy), for an application that
+    /// started lazily and wants to wait later. The error names the issuer,
+    /// the URL and the cause.
+    #[cfg(feature = "remote")]
+    pub fn wait_for_keys(
+        &self,
+    ) -> impl Future<Output = Result<(), crate::remote::RemoteError>> + Send + 'static {
+        // The deadlines run from the call, not from the first poll.
+        let remote = self.inner.keys.remote().to_vec();
+        let since = remote.first().map(|first| first.now_millis());
+        async move {
+            for source in &remote {
+                source.first_keys(since.unwrap_or_default()).await?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Fetches every remote issuer's keys now, whatever their schedule and
+    /// cooldown, and returns their state once each fetch has completed
+    /// (each is bounded by the fetch timeout).
+    #[cfg(feature = "remote")]
+    pub async fn reload_keys(&self) -> Vec<IssuerStatus> {
+        let mut status = Vec::new();
+        for remote in self.inner.keys.remote() {
+            status.push(remote.reload().await);
+        }
+        status
+    }
+
+    /// Resolves once `issuer`'s task has completed `count` fetches in all
+    /// (successful or not; at once for an issuer the verifier does not
+    /// have): for tests that move a manual timer and wait for the refresh
+    /// it causes.
+    #[cfg(feature = "remote")]
+    #[doc(hidden)]
+    pub async fn fetches_completed(&self, issuer: &str, count: u64) {
+        let Some(remote) = self
             .inner
             .keys
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        *current = bound;
-        if let Some(cache) = &self.inner.cache {
-            cache.claims.clear();
+            .remote()
+            .iter()
+            .find(|r| &*r.issuer[0] == issuer)
+        else {
+            return;
+        };
+        let mut watch = remote.task_watch();
+        let _ = watch.wait_for(|&done| done >= count).await;
+    }
+
+    /// Resolves once every remote issuer's background task has ended, which
+    /// happens once the last clone of this verifier (and of every other
+    /// handle on its keys) is dropped: for tests.
+    #[cfg(feature = "remote")]
+    #[doc(hidden)]
+    pub fn tasks_ended(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut watches: Vec<_> = self
+            .inner
+            .keys
+            .remote()
+            .iter()
+            .map(|remote| remote.task_watch())
+            .collect();
+        async move {
+            for watch in &mut watches {
+                while watch.changed().await.is_ok() {}
+            }
         }
-        Ok(())
     }
 
     /// The cache's counters and occupancy, or `None` without a cache.

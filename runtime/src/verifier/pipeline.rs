@@ -1,18 +1,65 @@
 //! The verification pipeline, once for every entry point: the cache lookup,
-//! then the front half (size gate and shape, header, key, the payload's
-//! encoding and the signature), then the claims in one pass, then the cache
-//! insert. [`Verifier::verify_signature`](super::Verifier::verify_signature)
+//! then the front half (size gate and shape, the key set, header, key, the
+//! payload's encoding and the signature), then the claims in one pass, then
+//! the cache insert. [`Verifier::verify_signature`](super::Verifier::verify_signature)
 //! runs the front half alone.
 
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use super::{Cache, Inner};
+use crate::cache::Life;
 use crate::claims::Claims;
 use crate::claims::registered::{self, Date, RegisteredPass};
 use crate::http::credentials::Credentials;
+use crate::http::rejection::Rejection;
+#[cfg(feature = "remote")]
+use crate::keys::remote::source::RemoteKeys;
+use crate::keys::ring::Keyring;
 use crate::keys::set::KeySet;
 use crate::reason::Reason;
 use crate::token::{self, Segments};
+
+/// Why a verification did not return claims.
+pub(crate) enum Failure {
+    /// The token (or the request) is refused.
+    Refused(Reason),
+    /// The issuer's keys are not usable (not fetched yet, or stale past
+    /// `max_stale`): `503`, with how long to wait.
+    #[cfg(feature = "remote")]
+    Unavailable { retry_after: u32 },
+    /// The token names a `kid` its issuer's key set lacks: a refetch may
+    /// bring it.
+    #[cfg(feature = "remote")]
+    UnknownKid(Arc<RemoteKeys>),
+}
+
+impl From<Reason> for Failure {
+    fn from(reason: Reason) -> Self {
+        Self::Refused(reason)
+    }
+}
+
+impl Failure {
+    /// The rejection, once no refetch will be waited for.
+    pub(crate) fn rejection(self) -> Rejection {
+        match self {
+            Self::Refused(reason) => Rejection::new(reason),
+            #[cfg(feature = "remote")]
+            Self::Unavailable { retry_after } => Rejection::unavailable(retry_after),
+            #[cfg(feature = "remote")]
+            Self::UnknownKid(_) => Rejection::new(Reason::UnknownKey),
+        }
+    }
+}
+
+/// What the front half found with a key set.
+enum Judged<R> {
+    /// The signature holds; what `claims` returned, and the key's life.
+    Verified(R, Arc<Life>),
+    /// The token names a `kid` the set lacks, and may ask for a refetch.
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    KidMiss,
+}
 
 impl<T: Claims> Inner<T> {
     /// The whole pipeline, with what to return on a cache hit and how to
@@ -23,13 +70,12 @@ impl<T: Claims> Inner<T> {
         credentials: Credentials<'_>,
         hit: impl FnOnce(&Cache<T>, &Arc<T>) -> R,
         fresh: impl FnOnce(Option<&Cache<T>>, T) -> (R, Option<Arc<T>>),
-    ) -> Result<R, Reason> {
+    ) -> Result<R, Failure> {
         let now = self.clock.now();
-        let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
         // The cache is keyed by the whole token, compared byte for byte, so a
-        // hit is a token that passed every check below when it was cached:
-        // neither the request's header nor the token's shape need be checked
-        // again.
+        // hit is a token that passed every check below when it was cached
+        // (and whose key has not been withdrawn since): neither the request's
+        // header nor the token's shape need be checked again.
         let bytes = credentials.bytes();
         if let Some(cache) = &self.cache
             && bytes.len() <= self.max_token_bytes
@@ -38,16 +84,16 @@ impl<T: Claims> Inner<T> {
             return Ok(hit(cache, &cached));
         }
         let token = credentials.text()?;
-        let (claims, exp) = self.authenticated(token, &keys, |bytes| {
+        let ((claims, exp), life) = self.authenticated(token, now, |bytes, issuers| {
             let payload = token::payload_text(bytes)?;
             // One pass reads the claims and the registered claims together.
-            let mut pass = RegisteredPass::new(&self.rules);
+            let mut pass = RegisteredPass::with_issuers(&self.rules, issuers);
             let Some(claims) = T::decode_payload(payload, &mut pass) else {
                 // The pass stopped at the first error, perhaps before a
                 // registered claim that decides a more specific reason (an
                 // expired token whose other claims are also wrong is reported
                 // as expired): the registered claims alone are read again.
-                let mut pass = RegisteredPass::new(&self.rules);
+                let mut pass = RegisteredPass::with_issuers(&self.rules, issuers);
                 registered::registered(&mut pass, payload)?;
                 self.rules.validate(&pass.found, now)?;
                 return Err(Reason::Claims);
@@ -56,44 +102,107 @@ impl<T: Claims> Inner<T> {
             Ok((claims, pass.found.exp))
         })?;
         // Only fully validated claims go in, and never past `exp` itself (the
-        // leeway is for clock skew at validation, not for keeping).
+        // leeway is for clock skew at validation, not for keeping). An entry
+        // whose key is withdrawn meanwhile goes in unreachable.
         let cache = self.cache.as_ref().filter(|_| matches!(exp, Date::At(_)));
         let (result, cached) = fresh(cache, claims);
         if let (Some(cache), Some(cached), Date::At(exp)) = (cache, cached, exp) {
-            cache.claims.insert(token, cached, exp, now);
+            cache.claims.insert(token, cached, &life, exp, now);
         }
-        drop(keys);
         Ok(result)
     }
 
-    /// The front half: the size gate and the shape, the header and the key,
-    /// then the payload's encoding and the signature; `claims` is called
-    /// with the decoded payload once the signature holds. The payload's
-    /// encoding is checked before the signature (the header's was, with the
-    /// header), so a token with a character outside the alphabet in either
-    /// is refused as malformed without a signature check.
+    /// The front half: the size gate and the shape, the key set (the
+    /// issuer's, with several issuers), the header and the key, then the
+    /// payload's encoding and the signature; `claims` is called with the
+    /// decoded payload and the issuers `iss` must be one of once the
+    /// signature holds. The payload's encoding is checked before the
+    /// signature (the header's was, with the header), so a token with a
+    /// character outside the alphabet in either is refused as malformed
+    /// without a signature check.
     pub(super) fn authenticated<R>(
         &self,
         token: &str,
-        keys: &KeySet,
-        claims: impl FnOnce(&[u8]) -> Result<R, Reason>,
-    ) -> Result<R, Reason> {
+        #[cfg_attr(not(feature = "remote"), allow(unused_variables))] now: u64,
+        claims: impl FnOnce(&[u8], &[Box<str>]) -> Result<R, Reason>,
+    ) -> Result<(R, Arc<Life>), Failure> {
         let segments = token::split(token, self.max_token_bytes)?;
-        let Segments {
-            header,
-            payload,
-            signature,
-            signing_input,
-        } = segments;
-        let (alg, bound) = token::header(
-            header,
+        match &self.keys {
+            Keyring::Fixed { set, .. } => {
+                match self.judge(&segments, &set.load(), false, &self.rules.issuers, claims)? {
+                    Judged::Verified(verdict, life) => Ok((verdict, life)),
+                    Judged::KidMiss => Err(Reason::UnknownKey.into()),
+                }
+            }
+            #[cfg(feature = "remote")]
+            Keyring::Remote(remote) => {
+                let (source, issuers) = match &**remote {
+                    [only] => (only, &self.rules.issuers[..]),
+                    several => {
+                        let source = pick_issuer(several, segments.payload)?;
+                        (source, &source.issuer[..])
+                    }
+                };
+                let keys = source
+                    .current(now)
+                    .map_err(|retry_after| Failure::Unavailable { retry_after })?;
+                let Some(set) = &*keys else {
+                    return Err(Failure::Unavailable { retry_after: 1 });
+                };
+                match self.judge(&segments, set, true, issuers, claims)? {
+                    Judged::Verified(verdict, life) => Ok((verdict, life)),
+                    Judged::KidMiss => Err(Failure::UnknownKid(Arc::clone(source))),
+                }
+            }
+        }
+    }
+
+    /// The front half with one key set. With `fetchable`, a `kid` the set
+    /// lacks is a [`Judged::KidMiss`] rather than a refusal.
+    fn judge<R>(
+        &self,
+        segments: &Segments<'_>,
+        keys: &KeySet,
+        fetchable: bool,
+        issuers: &[Box<str>],
+        claims: impl FnOnce(&[u8], &[Box<str>]) -> Result<R, Reason>,
+    ) -> Result<Judged<R>, Reason> {
+        let chosen = token::header(
+            segments.header,
             &self.known_headers,
             self.algorithms,
             self.typ,
-            |alg, kid| keys.select(alg, kid),
+            |alg, kid| match keys.select(alg, kid) {
+                Ok(bound) => Ok(Some(bound)),
+                Err(_) if fetchable && kid.is_some_and(|kid| keys.may_fetch(kid)) => Ok(None),
+                Err(reason) => Err(reason),
+            },
         )?;
+        let (alg, Some(bound)) = chosen else {
+            return Ok(Judged::KidMiss);
+        };
         let prepared = bound.prepared(alg)?;
-        let authenticate = || prepared.verify(signing_input.as_bytes(), signature);
-        token::with_payload(payload, authenticate, claims)
+        let authenticate =
+            || prepared.verify(segments.signing_input.as_bytes(), segments.signature);
+        let verdict = token::with_payload(segments.payload, authenticate, |bytes| {
+            claims(bytes, issuers)
+        })?;
+        Ok(Judged::Verified(verdict, Arc::clone(bound.life())))
     }
+}
+
+/// The issuer whose keys judge a token, by the `iss` its payload names
+/// (read before the signature, and confirmed by the claims pass after it).
+#[cfg(feature = "remote")]
+fn pick_issuer<'r>(
+    remote: &'r [Arc<RemoteKeys>],
+    payload: &str,
+) -> Result<&'r Arc<RemoteKeys>, Reason> {
+    let decoded =
+        token::base64url::decode_vec(payload.as_bytes()).map_err(|_| Reason::Malformed)?;
+    let iss = crate::keys::ring::issuer_of(&decoded).ok_or(Reason::Issuer)?;
+    remote
+        .iter()
+        .find(|source| *source.issuer[0] == *iss)
+        .ok_or(Reason::Issuer)
 }
