@@ -38,6 +38,7 @@ if [[ -f "$inter" ]]; then
     echo "  interleaved batches (median per-call time; median per-round ratio, quartiles):"
     tail -n +2 "$inter" | while IFS=, read -r measure median p25 p75; do
         case "$measure" in
+        h-g_ns) printf '    %-5s %6.1f ns  (%s .. %s)  a requirement check on a cache hit (goal <= 50 ns: %s)\n' "h-g" "$median" "$p25" "$p75" "$(verdict "$median" 50)" ;;
         *_ns) printf '    %-22s %8s us\n' "${measure%_ns}" "$(us "$median")" ;;
         d/b) printf '    %-5s %6.3fx  (%s .. %s)  claimguard cold / hand-written   (goal <= 0.70x: %s)\n' "$measure" "$median" "$p25" "$p75" "$(verdict "$median" 0.70)" ;;
         f/a) printf '    %-5s %6.3fx  (%s .. %s)  Shared<T> cache hit / no auth    (goal <= 1.25x: %s)\n' "$measure" "$median" "$p25" "$p75" "$(verdict "$median" 1.25)" ;;

@@ -11,6 +11,10 @@
 //! - `requests/f_claimguard_shared`: the same hit through the `Shared<User>`
 //!   extractor, which takes the cached claims by reference count.
 //!
+//! The interleaved run adds `g_granted` (a cache hit of claims whose roles
+//! are claimguard's `Roles`) and `h_authorized` (the same through
+//! `Authorized<_, Writer>`): `h-g` is what a requirement check costs.
+//!
 //! `cargo bench -p claimguard-benchmarks --bench requests`, then
 //! `scripts/bench-ratios.sh` for the ratios.
 
@@ -19,8 +23,8 @@ use std::hint::black_box;
 use axum::Router;
 use axum::http::StatusCode;
 use claimguard_benchmarks::{
-    Alg, claimguard_app, claimguard_shared_app, handwritten_app, install_crypto_provider,
-    interleaved, no_auth_app, request, verifier,
+    Alg, authorized_app, claimguard_app, claimguard_shared_app, granted_app, handwritten_app,
+    install_crypto_provider, interleaved, no_auth_app, request, verifier,
 };
 use criterion::Criterion;
 use tower::ServiceExt as _;
@@ -101,6 +105,8 @@ fn interleaved_ratios() {
         ("d_claimguard_cold", claimguard_app(verifier(false))),
         ("e_claimguard_cached", claimguard_app(verifier(true))),
         ("f_claimguard_shared", claimguard_shared_app(verifier(true))),
+        ("g_granted", granted_app()),
+        ("h_authorized", authorized_app()),
     ];
     let mut runs: Vec<Box<dyn FnMut()>> = apps
         .iter()
@@ -140,6 +146,10 @@ fn interleaved_ratios() {
         println!("  {label}: {median:.3}x  ({p25:.3} .. {p75:.3})");
         csv.push_str(&format!("{label},{median:.4},{p25:.4},{p75:.4}\n"));
     }
+    // What a requirement check adds to a cache hit, in nanoseconds.
+    let (median, p25, p75) = interleaved::difference(&rounds, 7, 6);
+    println!("  h-g: {median:.1} ns  ({p25:.1} .. {p75:.1})");
+    csv.push_str(&format!("h-g_ns,{median:.1},{p25:.1},{p75:.1}\n"));
     write_csv("requests", "interleaved.csv", &csv);
 }
 

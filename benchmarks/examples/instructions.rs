@@ -7,8 +7,8 @@
 //! `cargo run --release -p claimguard-benchmarks --example instructions -- <mode> <n>`
 //!
 //! Modes: `a_no_auth`, `b_handwritten`, `c_axum_jwt_auth`,
-//! `d_claimguard_cold`, `e_claimguard_cached`, `f_claimguard_shared` (one
-//! HS256 request through
+//! `d_claimguard_cold`, `e_claimguard_cached`, `f_claimguard_shared`,
+//! `g_granted`, `h_authorized` (one HS256 request through
 //! `Router::oneshot`, as in `benches/requests.rs`), and
 //! `<alg>/<variant>` for `alg` in `HS256 RS256 ES256 EdDSA` and `variant` in
 //! `claimguard jsonwebtoken_decode crypto_verify prepared_verify` (as in
@@ -19,8 +19,8 @@ use std::hint::black_box;
 use axum::http::StatusCode;
 use claimguard::Verifier;
 use claimguard_benchmarks::{
-    Alg, AlgUser, PlainClaims, PreparedKey, claimguard_app, claimguard_shared_app, handwritten_app,
-    install_crypto_provider, no_auth_app, request, verifier,
+    Alg, AlgUser, PlainClaims, PreparedKey, authorized_app, claimguard_app, claimguard_shared_app,
+    granted_app, handwritten_app, install_crypto_provider, no_auth_app, request, verifier,
 };
 use tower::ServiceExt as _;
 
@@ -57,21 +57,35 @@ fn request_mode(mode: &str, n: u32) {
         "d_claimguard_cold" => claimguard_app(verifier(false)),
         "e_claimguard_cached" => claimguard_app(verifier(true)),
         "f_claimguard_shared" => claimguard_shared_app(verifier(true)),
+        "g_granted" => granted_app(),
+        "h_authorized" => authorized_app(),
         other => panic!("unknown mode {other}"),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let token = Alg::Hs256.token(1);
-    for _ in 0..n {
-        let status = runtime.block_on(async {
-            app.clone()
-                .oneshot(request(black_box(&token)))
-                .await
-                .unwrap_or_else(|e| match e {})
-                .status()
-        });
-        assert_eq!(status, StatusCode::NO_CONTENT, "{mode} refused the token");
+    let run = |n: u32| {
+        for _ in 0..n {
+            let status = runtime.block_on(async {
+                app.clone()
+                    .oneshot(request(black_box(&token)))
+                    .await
+                    .unwrap_or_else(|e| match e {})
+                    .status()
+            });
+            assert_eq!(status, StatusCode::NO_CONTENT, "{mode} refused the token");
+        }
+    };
+    // With `TIME` set, a warm-up, then the nanoseconds per request on
+    // stdout, for `scripts/observe-cost.sh`, which runs two builds in turn.
+    if std::env::var_os("TIME").is_some() {
+        run(n / 10);
+        let start = std::time::Instant::now();
+        run(n);
+        println!("{:.1}", start.elapsed().as_secs_f64() * 1e9 / f64::from(n));
+    } else {
+        run(n);
     }
 }
 

@@ -75,6 +75,70 @@ pub struct User {
     pub email: Option<String>,
 }
 
+/// [`User`] with its roles in claimguard's [`Roles`](claimguard::Roles),
+/// marked for requirements: what a requirement check is measured on.
+#[derive(Claims, Clone, Debug)]
+#[claims(
+    algorithms = [HS256],
+    issuer = "https://auth.example.com",
+    audience = "orders-api",
+    cache(capacity = 10_000, ttl = 300)
+)]
+pub struct Granted {
+    /// The subject, at most 64 bytes.
+    #[claims(max_len = 64)]
+    pub sub: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+    /// At most 8 roles of at most 32 bytes.
+    #[claims(max_items = 8, max_len = 32, default, roles)]
+    pub roles: claimguard::Roles,
+    /// An optional e-mail address, at most 254 bytes.
+    #[claims(max_len = 254)]
+    pub email: Option<String>,
+}
+
+claimguard::requirement! {
+    /// The second of the token's two roles, so that the check walks past
+    /// the first.
+    pub struct Writer = role("writer");
+}
+
+/// (g) [`Granted`] through its own extractor, with the cache: the baseline
+/// for (h).
+pub fn granted_app() -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|user: Granted| async move {
+                black_box(user);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(granted_verifier())
+}
+
+/// (h) The same through `Authorized<Granted, Writer>`: (h) - (g) is what a
+/// requirement check costs.
+pub fn authorized_app() -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|user: claimguard::Authorized<Granted, Writer>| async move {
+                black_box(user);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(granted_verifier())
+}
+
+fn granted_verifier() -> Verifier<Granted> {
+    Verifier::<Granted>::builder()
+        .key(Alg::Hs256.claimguard_key())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The same claims for the per-algorithm benchmarks: one type accepting all
 /// four algorithms, each verifier holding the one key under test (so key
 /// selection is trivial, as with a single-algorithm struct), and no cache.

@@ -1,8 +1,8 @@
 //! `cargo run --example quickstart`
 //!
-//! Serves `GET /me`, `GET /maybe` and `GET /health` on `CLAIMGUARD_ADDR`
-//! (default `127.0.0.1:3000`), verifying HS256 tokens with the secret in
-//! `JWT_SECRET` (at least 32 bytes). Without `JWT_SECRET` it makes a random
+//! Serves `GET /me`, `GET /maybe`, `GET /admin` (role `admin`) and
+//! `GET /health` on `CLAIMGUARD_ADDR` (default `127.0.0.1:3000`), verifying
+//! HS256 tokens with the secret in `JWT_SECRET` (at least 32 bytes). Without `JWT_SECRET` it makes a random
 //! secret and prints a token and a curl line to try.
 
 use claimguard_examples::quickstart;

@@ -2,12 +2,13 @@
 //! the server built by [`quickstart::app`].
 
 pub mod quickstart {
-    //! The quickstart service: `GET /me`, `GET /maybe` and `GET /health`.
+    //! The quickstart service: `GET /me`, `GET /maybe`, `GET /admin` (role
+    //! `admin`) and `GET /health`.
 
     use axum::Json;
     use axum::Router;
     use axum::routing::get;
-    use claimguard::{Claims, Key, KeyError, Verifier};
+    use claimguard::{Authorized, Claims, Key, KeyError, Roles, Verifier};
     use serde::Serialize;
 
     /// The issuer the quickstart accepts.
@@ -30,11 +31,16 @@ pub mod quickstart {
         /// Expiry, seconds since the epoch.
         pub exp: u64,
         /// At most 8 roles of at most 32 bytes; absent means none.
-        #[claims(max_items = 8, max_len = 32, default)]
-        pub roles: Vec<String>,
+        #[claims(max_items = 8, max_len = 32, default, roles)]
+        pub roles: Roles,
         /// An optional e-mail address, at most 254 bytes.
         #[claims(max_len = 254)]
         pub email: Option<String>,
+    }
+
+    claimguard::requirement! {
+        /// The role `admin`.
+        pub struct Admin = role("admin");
     }
 
     /// The router, verifying HS256 tokens signed with `secret`.
@@ -46,13 +52,29 @@ pub mod quickstart {
                 "/maybe",
                 get(|user: Option<User>| async move { Json(user.map(|u| u.sub)) }),
             )
+            .route(
+                "/admin",
+                get(|user: Authorized<User, Admin>| async move {
+                    Json(serde_json::json!({ "sub": user.sub }))
+                }),
+            )
             .route("/health", get(|| async { "ok" }))
             .with_state(verifier))
     }
 
-    /// A token for `sub` that expires `ttl` seconds from now, for trying the
-    /// service out.
+    /// A token for `sub` with the role `reader` that expires `ttl` seconds
+    /// from now, for trying the service out.
     pub fn mint(secret: &[u8], sub: &str, ttl: u64) -> Result<String, jsonwebtoken::errors::Error> {
+        mint_with_roles(secret, sub, ttl, &["reader"])
+    }
+
+    /// The same, with `roles`.
+    pub fn mint_with_roles(
+        secret: &[u8],
+        sub: &str,
+        ttl: u64,
+        roles: &[&str],
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -62,7 +84,7 @@ pub mod quickstart {
             "iat": now,
             "iss": ISSUER,
             "aud": AUDIENCE,
-            "roles": ["reader"],
+            "roles": roles,
         });
         // A build that also turns on jsonwebtoken's `aws_lc_rs` (a workspace
         // build with the benchmarks' feature does) leaves jsonwebtoken unable
@@ -79,7 +101,10 @@ pub mod quickstart {
 pub mod oidc {
     //! The OpenID Connect service: RFC 9068 access tokens from any
     //! identity provider, its keys found by discovery and refreshed in the
-    //! background. `GET /health`, `GET /ready` and `GET /me`.
+    //! background. `GET /health`, `GET /ready`, `GET /me`; `GET /orders`
+    //! (scope `orders:read`) and `POST /orders` (scope `orders:write`); its
+    //! protected-resource metadata (RFC 9728) at
+    //! `/.well-known/oauth-protected-resource`.
 
     use std::time::Duration;
 
@@ -88,9 +113,11 @@ pub mod oidc {
     use axum::extract::State;
     use axum::http::StatusCode;
     use axum::routing::get;
+    use claimguard::authz::ProtectedResource;
     use claimguard::remote::{RemoteError, RemoteIssuer};
-    use claimguard::{Claims, Verifier};
+    use claimguard::{Authorized, Claims, Requirement, Scopes, Verifier};
     use serde::Serialize;
+    use serde_json::{Value, json};
 
     /// An access token of the RFC 9068 profile: `typ` `at+jwt`, signed
     /// with RS256, PS256, ES256 or EdDSA; `iat`, `jti`, `sub` and
@@ -111,9 +138,17 @@ pub mod oidc {
         /// The client the token was issued to.
         #[claims(max_len = 255)]
         pub client_id: String,
-        /// The granted scopes, space-separated.
-        #[claims(max_len = 2048)]
-        pub scope: Option<String>,
+        /// The granted scopes (`scope`, space-separated): at most 64 of at
+        /// most 128 bytes each; absent means none.
+        #[claims(max_items = 64, max_len = 128, default, scopes)]
+        pub scope: Scopes,
+    }
+
+    claimguard::requirement! {
+        /// May list orders.
+        pub struct OrdersRead = scope("orders:read");
+        /// May create orders.
+        pub struct OrdersWrite = scope("orders:write");
     }
 
     /// What `GET /me` answers.
@@ -124,36 +159,74 @@ pub mod oidc {
         scope: Option<String>,
     }
 
+    /// The protected-resource settings (RFC 9728) for the service at
+    /// `origin`: the scopes its routes require.
+    pub fn resource(origin: &str) -> Result<ProtectedResource, String> {
+        let scopes = [
+            <OrdersRead as Requirement<AccessToken>>::SCOPES,
+            <OrdersWrite as Requirement<AccessToken>>::SCOPES,
+        ]
+        .concat();
+        ProtectedResource::new(origin)
+            .map(|resource| resource.scopes_supported(scopes))
+            .map_err(|e| format!("PUBLIC_ORIGIN: {e}"))
+    }
+
     /// The verifier: keys by discovery from `issuer`, tokens for
-    /// `audience`; waits for the first key set at most `wait`.
+    /// `audience`, protected-resource metadata for `resource`; waits for
+    /// the first key set at most `wait`.
     pub async fn verifier(
         issuer: &str,
         audience: &str,
+        resource: ProtectedResource,
         wait: Duration,
     ) -> Result<Verifier<AccessToken>, RemoteError> {
         Verifier::builder()
             .audiences([audience])
+            .protected_resource(resource)
             .remote(RemoteIssuer::discover(issuer)?.start_timeout(wait))
             .start()
             .await
     }
 
-    /// The router over `verifier`.
+    /// The router over `verifier`, with its metadata route if it publishes
+    /// one.
     pub fn app(verifier: Verifier<AccessToken>) -> Router {
-        Router::new()
+        let router = Router::new()
             .route("/health", get(|| async { "ok" }))
             .route("/ready", get(ready))
             .route(
                 "/me",
                 get(|token: AccessToken| async move {
+                    let scope = token.scope.as_str();
                     Json(Me {
+                        scope: (!scope.is_empty()).then(|| scope.to_owned()),
                         sub: token.sub,
                         client_id: token.client_id,
-                        scope: token.scope,
                     })
                 }),
             )
-            .with_state(verifier)
+            .route("/orders", get(list_orders).post(create_order));
+        let router = match verifier.resource_metadata() {
+            Some(metadata) => router.route_service(metadata.path(), metadata.clone()),
+            None => router,
+        };
+        router.with_state(verifier)
+    }
+
+    /// `GET /orders`: scope `orders:read`.
+    async fn list_orders(token: Authorized<AccessToken, OrdersRead>) -> Json<Value> {
+        Json(json!({ "orders": [], "sub": token.sub }))
+    }
+
+    /// `POST /orders`: scope `orders:write`; `201`.
+    async fn create_order(
+        token: Authorized<AccessToken, OrdersWrite>,
+    ) -> (StatusCode, Json<Value>) {
+        (
+            StatusCode::CREATED,
+            Json(json!({ "created_by": token.sub })),
+        )
     }
 
     /// 200 while the keys can verify tokens (fresh, or stale within
@@ -175,6 +248,9 @@ pub mod oidc {
         pub audience: String,
         /// `CLAIMGUARD_ADDR`, `127.0.0.1:3000` by default.
         pub addr: String,
+        /// `PUBLIC_ORIGIN`, the service's address as its clients see it (the
+        /// protected resource of RFC 9728): `http://` and `addr` by default.
+        pub public_origin: String,
     }
 
     impl Settings {
@@ -182,10 +258,12 @@ pub mod oidc {
         /// error.
         pub fn from(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
             let required = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
+            let addr = var("CLAIMGUARD_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
             Ok(Self {
                 issuer: required("OIDC_ISSUER")?,
                 audience: required("OIDC_AUDIENCE")?,
-                addr: var("CLAIMGUARD_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned()),
+                public_origin: var("PUBLIC_ORIGIN").unwrap_or_else(|| format!("http://{addr}")),
+                addr,
             })
         }
     }
@@ -196,7 +274,8 @@ pub mod oidc {
         settings: &Settings,
         wait: Duration,
     ) -> Result<(Router, tokio::net::TcpListener), String> {
-        let verifier = verifier(&settings.issuer, &settings.audience, wait)
+        let resource = resource(&settings.public_origin)?;
+        let verifier = verifier(&settings.issuer, &settings.audience, resource, wait)
             .await
             .map_err(|e| e.to_string())?;
         let listener = tokio::net::TcpListener::bind(&settings.addr)
@@ -205,3 +284,5 @@ pub mod oidc {
         Ok((app(verifier), listener))
     }
 }
+
+pub mod metrics;

@@ -13,6 +13,13 @@ use serde_json::json;
 
 const AUDIENCE: &str = "https://api.example/orders";
 
+/// The service's public origin, the protected resource.
+const ORIGIN: &str = "https://api.example";
+
+fn resource() -> claimguard::authz::ProtectedResource {
+    oidc::resource(ORIGIN).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -44,7 +51,7 @@ fn access_token(idp: &TestIssuer, alg: Algorithm, scope: Option<&str>) -> String
 #[tokio::test]
 async fn routes_follow_the_contract() {
     let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
-    let verifier = oidc::verifier(&idp.issuer(), AUDIENCE, Duration::from_secs(10))
+    let verifier = oidc::verifier(&idp.issuer(), AUDIENCE, resource(), Duration::from_secs(10))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let app = oidc::app(verifier);
@@ -77,9 +84,15 @@ async fn routes_follow_the_contract() {
         &json!({ "iss": idp.issuer(), "aud": AUDIENCE, "sub": "svc", "client_id": "svc",
                  "iat": now(), "exp": now() + 600, "jti": "j" }),
     );
-    claimguard_tests::bearer(&app, "/me", &plain)
-        .await
-        .assert_invalid_token("the token's header is not accepted");
+    let reply = claimguard_tests::bearer(&app, "/me", &plain).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // Every challenge names the protected-resource metadata (RFC 9728 §5.1).
+    assert_eq!(
+        reply.challenge.as_deref(),
+        Some(
+            r#"Bearer error="invalid_token", error_description="the token's header is not accepted", resource_metadata="https://api.example/.well-known/oauth-protected-resource""#
+        )
+    );
     let kid = idp
         .published()
         .into_iter()
@@ -105,6 +118,82 @@ async fn routes_follow_the_contract() {
     );
 }
 
+/// `GET /orders` needs `orders:read`, `POST /orders` `orders:write`; a
+/// missing scope is `403 insufficient_scope` naming it, authentication
+/// still comes first, and the metadata route describes the resource.
+#[tokio::test]
+async fn orders_need_their_scopes() {
+    let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let verifier = oidc::verifier(&idp.issuer(), AUDIENCE, resource(), Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = oidc::app(verifier);
+    let metadata_url = "https://api.example/.well-known/oauth-protected-resource";
+    let send = |method: &'static str, token: String| {
+        let app = app.clone();
+        async move {
+            let value = format!("Bearer {token}");
+            claimguard_tests::send(
+                &app,
+                method,
+                "/orders",
+                &[("authorization", value.as_bytes())],
+            )
+            .await
+        }
+    };
+    let reader = access_token(&idp, Algorithm::ES256, Some("openid orders:read"));
+    let reply = send("GET", reader.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    assert_eq!(body, json!({ "orders": [], "sub": "svc" }));
+    let reply = send("POST", reader.clone()).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    assert_eq!(
+        reply.challenge.as_deref(),
+        Some(
+            format!(r#"Bearer error="insufficient_scope", scope="orders:write", resource_metadata="{metadata_url}""#)
+                .as_str()
+        )
+    );
+    reply.assert_no_echo(&reader);
+    let writer = access_token(&idp, Algorithm::RS256, Some("orders:write"));
+    let reply = send("POST", writer.clone()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    assert_eq!(body, json!({ "created_by": "svc" }));
+    let reply = send("GET", writer).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    // No scope at all: 403 on both; a bad token: 401 naming the metadata.
+    let none = access_token(&idp, Algorithm::EdDSA, None);
+    assert_eq!(
+        send("GET", none.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(send("POST", none).await.status, StatusCode::FORBIDDEN);
+    let reply = send("GET", "not.a.token".to_owned()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+    assert!(
+        reply
+            .challenge
+            .as_deref()
+            .is_some_and(|c| c.contains(&format!(r#"resource_metadata="{metadata_url}""#))),
+        "{reply:?}"
+    );
+    let reply = claimguard_tests::call(&app, "/.well-known/oauth-protected-resource", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let document: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    assert_eq!(
+        document,
+        json!({
+            "resource": ORIGIN,
+            "authorization_servers": [idp.issuer()],
+            "scopes_supported": ["orders:read", "orders:write"],
+            "bearer_methods_supported": ["header"],
+        })
+    );
+}
+
 #[test]
 fn settings_come_from_the_environment() {
     let env = |vars: &'static [(&'static str, &'static str)]| {
@@ -121,6 +210,18 @@ fn settings_come_from_the_environment() {
         ("https://i", "a")
     );
     assert_eq!(settings.addr, "127.0.0.1:3000");
+    assert_eq!(settings.public_origin, "http://127.0.0.1:3000");
+    let settings = Settings::from(env(&[
+        ("OIDC_ISSUER", "https://i"),
+        ("OIDC_AUDIENCE", "a"),
+        ("CLAIMGUARD_ADDR", "0.0.0.0:8080"),
+        ("PUBLIC_ORIGIN", "https://api.example"),
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (settings.addr.as_str(), settings.public_origin.as_str()),
+        ("0.0.0.0:8080", "https://api.example")
+    );
     let missing = Settings::from(env(&[("OIDC_ISSUER", "https://i")])).err();
     assert_eq!(missing.as_deref(), Some("OIDC_AUDIENCE is not set"));
     let missing = Settings::from(env(&[])).err();
@@ -139,6 +240,7 @@ async fn without_keys_it_exits_with_a_one_line_reason() {
         issuer: issuer.clone(),
         audience: AUDIENCE.into(),
         addr: "127.0.0.1:0".into(),
+        public_origin: ORIGIN.into(),
     };
     let reason = oidc::prepare(&settings, Duration::from_millis(200))
         .await
@@ -195,4 +297,47 @@ async fn ready_is_503_while_no_keys_can_verify() {
     clock.advance(1);
     verifier.fetches_completed(&idp.issuer(), 2).await;
     assert_eq!(ready().await.status, StatusCode::OK);
+}
+
+#[test]
+fn metrics_serves_claimguard_s_series_after_a_few_requests() {
+    let (recorder, handle) = claimguard_examples::metrics::recorder();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // This thread's recorder, so that other tests' series stay out.
+    let body = metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
+            let verifier =
+                oidc::verifier(&idp.issuer(), AUDIENCE, resource(), Duration::from_secs(10))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+            let app = oidc::app(verifier).merge(claimguard_examples::metrics::routes(handle));
+            let token = access_token(&idp, Algorithm::ES256, None);
+            for _ in 0..3 {
+                claimguard_tests::bearer(&app, "/me", &token).await;
+            }
+            claimguard_tests::bearer(&app, "/me", "not.a.token").await;
+            let reply = claimguard_tests::call(&app, "/metrics", &[]).await;
+            assert_eq!(reply.status, StatusCode::OK);
+            reply.body
+        })
+    });
+    let claims = "claims=\"claimguard_examples::oidc::AccessToken\"";
+    for series in [
+        format!(
+            "claimguard_verifications_total{{{claims},outcome=\"accepted\",reason=\"none\"}} 3"
+        ),
+        format!(
+            "claimguard_verifications_total{{{claims},outcome=\"refused\",reason=\"malformed\"}} 1"
+        ),
+        format!("claimguard_cache_hits_total{{{claims}}} 2"),
+        format!("claimguard_cache_entries{{{claims}}} 1"),
+    ] {
+        assert!(body.contains(&series), "{series} not in\n{body}");
+    }
+    assert!(body.contains("claimguard_key_fetches_total{"), "{body}");
+    assert!(body.contains("claimguard_keys_stale{"), "{body}");
 }

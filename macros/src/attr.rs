@@ -57,6 +57,10 @@ pub struct FieldAttrs {
     pub max_items: Option<Spanned<usize>>,
     pub rename: Option<LitStr>,
     pub default: Option<Span>,
+    /// `scopes`: the field carries the token's scopes.
+    pub scopes: Option<Span>,
+    /// `roles`: the field carries the token's roles.
+    pub roles: Option<Span>,
 }
 
 /// Which keys an attribute may hold, for the "unknown key" error.
@@ -471,14 +475,21 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                         set_once(cx, &mut out.rename, v, &meta, key);
                     }
                 }
-                // default
+                // default | scopes | roles
                 _ => {
                     if meta.input.peek(Token![=]) {
-                        return Err(
-                            meta.error("`default` takes no value; write `#[claims(default)]`")
+                        cx.syn_error(
+                            meta.error(format!("`{key}` takes no value; write `#[claims({key})]`")),
                         );
+                        skip_value(&meta)?;
+                        return Ok(());
                     }
-                    set_once(cx, &mut out.default, meta.path.span(), &meta, key);
+                    let slot = match key {
+                        symbol::SCOPES => &mut out.scopes,
+                        symbol::ROLES => &mut out.roles,
+                        _ => &mut out.default,
+                    };
+                    set_once(cx, slot, meta.path.span(), &meta, key);
                 }
             }
             Ok(())
@@ -600,12 +611,21 @@ mod tests {
         let cx = Ctxt::new();
         let f = field(
             &cx,
-            &[parse_quote!(#[claims(max_len = 64, max_items = 8, rename = "x", default)])],
+            &[parse_quote!(#[claims(max_len = 64, max_items = 8, rename = "x", default, scopes)])],
         );
         assert!(cx.messages().is_empty());
         assert_eq!(f.max_len.map(|v| v.value), Some(64));
         assert_eq!(f.max_items.map(|v| v.value), Some(8));
-        assert!(f.default.is_some());
+        assert!(f.default.is_some() && f.scopes.is_some() && f.roles.is_none());
+        let cx = Ctxt::new();
+        let _ = field(&cx, &[parse_quote!(#[claims(roles = "x", roles, roles)])]);
+        assert_eq!(
+            cx.messages(),
+            [
+                "`roles` takes no value; write `#[claims(roles)]`",
+                "duplicate `claims` attribute `roles`"
+            ]
+        );
         let cx = Ctxt::new();
         let _ = field(
             &cx,

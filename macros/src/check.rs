@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::ast::{Data, Input, Kind};
+use crate::ast::{Data, Field, Input, Kind};
 use crate::attr::Source;
 use crate::ctxt::Ctxt;
 use crate::symbol;
@@ -15,6 +15,7 @@ pub fn check(cx: &Ctxt, input: &Input<'_>, kind: Kind) {
     }
     match &input.data {
         Data::Struct(fields) => {
+            carriers(cx, fields);
             let mut names = HashSet::new();
             for field in fields {
                 if !names.insert(field.wire.as_str()) {
@@ -52,6 +53,38 @@ pub fn check(cx: &Ctxt, input: &Input<'_>, kind: Kind) {
                     "an enum without variants can never be read from a token",
                 );
             }
+        }
+    }
+}
+
+/// At most one field carries the scopes and one the roles, and no field
+/// carries both.
+fn carriers(cx: &Ctxt, fields: &[Field<'_>]) {
+    let mut scopes: Option<&Field<'_>> = None;
+    let mut roles: Option<&Field<'_>> = None;
+    for field in fields {
+        let marks = [
+            (field.attrs.scopes, &mut scopes, symbol::SCOPES),
+            (field.attrs.roles, &mut roles, symbol::ROLES),
+        ];
+        for (mark, first, key) in marks {
+            let Some(span) = mark else { continue };
+            match first {
+                Some(first) => cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "only one field can carry the {key}, and `{}` is marked `#[claims({key})]` already",
+                        first.ident
+                    ),
+                )),
+                None => *first = Some(field),
+            }
+        }
+        if let (Some(_), Some(span)) = (field.attrs.scopes, field.attrs.roles) {
+            cx.syn_error(syn::Error::new(
+                span,
+                "a field carries scopes or roles, not both; mark it `scopes` (for `scope(...)` requirements) or `roles` (for `role(...)`)",
+            ));
         }
     }
 }
@@ -383,6 +416,29 @@ mod tests {
             struct U { exp: u64 }
         };
         assert_eq!(errors(&input, Kind::Claims), Vec::<String>::new());
+    }
+
+    #[test]
+    fn one_field_carries_the_scopes_and_one_the_roles() {
+        let input: DeriveInput = parse_quote! {
+            #[claims(algorithms = [HS256])]
+            struct U {
+                #[claims(scopes)] a: Scopes,
+                #[claims(roles)] b: Roles,
+                #[claims(scopes)] c: Scopes,
+                #[claims(roles, scopes)] d: Roles,
+            }
+        };
+        let found = errors(&input, Kind::Claims);
+        assert_eq!(
+            found,
+            [
+                "only one field can carry the scopes, and `a` is marked `#[claims(scopes)]` already",
+                "only one field can carry the scopes, and `a` is marked `#[claims(scopes)]` already",
+                "only one field can carry the roles, and `b` is marked `#[claims(roles)]` already",
+                "a field carries scopes or roles, not both; mark it `scopes` (for `scope(...)` requirements) or `roles` (for `role(...)`)",
+            ]
+        );
     }
 
     #[test]

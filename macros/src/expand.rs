@@ -19,11 +19,12 @@ pub fn expand(input: &Input<'_>, kind: Kind) -> TokenStream {
         Data::Struct(fields) => {
             let deserialize = struct_deserialize(ident, fields, kind);
             let bounded = struct_bounded(ident, fields);
+            let carriers = carrier_impls(ident, fields, kind);
             let claims = match kind {
                 Kind::Claims => claims_impls(input, &krate),
                 Kind::Bounded => TokenStream::new(),
             };
-            quote! { #deserialize #bounded #claims }
+            quote! { #deserialize #bounded #carriers #claims }
         }
         Data::Enum(variants) => enum_impls(ident, variants),
     };
@@ -258,6 +259,47 @@ fn struct_bounded(ident: &Ident, fields: &[Field<'_>]) -> TokenStream {
         // Evaluates the bound now, so that an overflow is a compile error.
         const _: usize = <#ident as __claimguard::Bounded>::MAX_HEAP;
     }
+}
+
+/// What the fields marked `scopes` and `roles` make of the struct: a
+/// claims type that requirements can read (`HasScopes`, `HasRoles`), or a
+/// nested type that can itself be marked (`ScopeClaim`, `RoleClaim`). The
+/// call is spanned at the field's type, so that a type that cannot carry
+/// them is reported there.
+fn carrier_impls(ident: &Ident, fields: &[Field<'_>], kind: Kind) -> TokenStream {
+    let marks = [
+        (
+            fields.iter().find(|f| f.attrs.scopes.is_some()),
+            ["HasScopes", "has_scope", "ScopeClaim", "contains_scope"],
+        ),
+        (
+            fields.iter().find(|f| f.attrs.roles.is_some()),
+            ["HasRoles", "has_role", "RoleClaim", "contains_role"],
+        ),
+    ];
+    let impls = marks.into_iter().filter_map(|(field, names)| {
+        let field = field?;
+        let [claims_trait, claims_method, field_trait, field_method] =
+            names.map(|name| Ident::new(name, Span::call_site()));
+        let (ty, name) = (field.ty, field.ident);
+        let call = quote_spanned! {ty.span()=>
+            <#ty as __claimguard::#field_trait>::#field_method(&self.#name, __claimguard_name)
+        };
+        let (trait_name, method) = match kind {
+            Kind::Claims => (claims_trait, claims_method),
+            Kind::Bounded => (field_trait, field_method),
+        };
+        Some(quote! {
+            #[automatically_derived]
+            impl __claimguard::#trait_name for #ident {
+                #[inline]
+                fn #method(&self, __claimguard_name: &str) -> bool {
+                    #call
+                }
+            }
+        })
+    });
+    quote!(#(#impls)*)
 }
 
 fn enum_impls(ident: &Ident, variants: &[Variant<'_>]) -> TokenStream {

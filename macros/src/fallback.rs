@@ -51,6 +51,30 @@ pub fn stubs(
             }
         }
     };
+    // Whatever the fields say, so that a requirement on the type or a
+    // field of it marked `scopes` or `roles` adds no error of its own.
+    let carriers = match kind {
+        Kind::Claims => quote! {
+            #[automatically_derived]
+            impl __claimguard::HasScopes for #ident {
+                fn has_scope(&self, _: &str) -> bool { false }
+            }
+            #[automatically_derived]
+            impl __claimguard::HasRoles for #ident {
+                fn has_role(&self, _: &str) -> bool { false }
+            }
+        },
+        Kind::Bounded => quote! {
+            #[automatically_derived]
+            impl __claimguard::ScopeClaim for #ident {
+                fn contains_scope(&self, _: &str) -> bool { false }
+            }
+            #[automatically_derived]
+            impl __claimguard::RoleClaim for #ident {
+                fn contains_role(&self, _: &str) -> bool { false }
+            }
+        },
+    };
     let claims = match kind {
         Kind::Bounded => TokenStream::new(),
         Kind::Claims => {
@@ -84,6 +108,7 @@ pub fn stubs(
         const _: () = {
             #imports
             #deserialize
+            #carriers
             #claims
         };
     }

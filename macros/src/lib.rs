@@ -12,6 +12,7 @@ mod derive;
 mod expand;
 mod fallback;
 mod glue;
+mod requirement;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -29,4 +30,12 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 pub fn derive_bounded(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     derive::derive(&input, ast::Kind::Bounded).into()
+}
+
+/// Declares named requirements for `claimguard::Authorized` and
+/// `Verifier::require`. See `claimguard`'s docs.
+#[proc_macro]
+pub fn requirement(input: TokenStream) -> TokenStream {
+    let items = parse_macro_input!(input as requirement::Items);
+    requirement::requirement(&items).into()
 }

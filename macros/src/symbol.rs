@@ -42,14 +42,23 @@ pub const MAX_LEN: &str = "max_len";
 pub const MAX_ITEMS: &str = "max_items";
 pub const RENAME: &str = "rename";
 pub const DEFAULT: &str = "default";
+pub const SCOPES: &str = "scopes";
+pub const ROLES: &str = "roles";
 
-pub const FIELD_KEYS: &[&str] = &[MAX_LEN, MAX_ITEMS, RENAME, DEFAULT];
+pub const FIELD_KEYS: &[&str] = &[MAX_LEN, MAX_ITEMS, RENAME, DEFAULT, SCOPES, ROLES];
 pub const VARIANT_KEYS: &[&str] = &[RENAME];
 
 // `source = ...` forms.
 pub const BEARER: &str = "bearer";
 pub const COOKIE: &str = "cookie";
 pub const HEADER: &str = "header";
+
+// `requirement!`: what a requirement is made of.
+pub const SCOPE: &str = "scope";
+pub const ROLE: &str = "role";
+pub const ALL: &str = "all";
+pub const ANY: &str = "any";
+pub const REQUIREMENT_PARTS: &[&str] = &[SCOPE, ROLE, ALL, ANY];
 
 pub const ALGORITHM_NAMES: &[&str] = &[
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",

@@ -1,5 +1,6 @@
 //! The generic functions behind every derived extractor, the future they
-//! return, and [`Shared`].
+//! return, and [`Shared`]; the one extraction they and the authorization
+//! extractor and layer share, and the claims the layer hands on to them.
 
 use core::fmt;
 use core::pin::Pin;
@@ -8,15 +9,14 @@ use std::sync::Arc;
 
 use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::IntoResponse;
+use http::Extensions;
 use http::request::Parts;
 
 use crate::claims::Claims;
 use crate::http::credentials::{Credentials, credentials};
 use crate::http::rejection::Rejection;
 use crate::reason::Reason;
-#[cfg(feature = "remote")]
-use crate::verifier::Failure;
-use crate::verifier::Verifier;
+use crate::verifier::{Failure, Verifier};
 
 /// The future an extractor returns: ready at once, unless the token names a
 /// `kid` its issuer's key set lacks, when it waits for the shared refetch
@@ -39,6 +39,14 @@ impl<O> Extract<O> {
     fn ready(output: O) -> Self {
         Self(Stage::Ready(Some(output)))
     }
+
+    /// The output, if it is ready without waiting; else the future.
+    pub(crate) fn now(self) -> Result<O, Self> {
+        match self.0 {
+            Stage::Ready(Some(output)) => Ok(output),
+            stage => Err(Self(stage)),
+        }
+    }
 }
 
 impl<O> Future for Extract<O> {
@@ -59,17 +67,150 @@ impl<O> Future for Extract<O> {
     }
 }
 
-/// How the pipeline is run for one extractor: claims copied out of the
-/// cache, or shared with it.
-type Attempt<T, O> = fn(&Verifier<T>, Credentials<'_>) -> Result<O, crate::verifier::Failure>;
+/// How one extractor gets its claims: by running the pipeline (copying
+/// them out of the cache, or sharing them with it), or by taking over what
+/// the authorization layer verified for the same request.
+pub(crate) struct Via<T, O> {
+    attempt: fn(&Verifier<T>, Credentials<'_>) -> Result<O, Failure>,
+    reuse: fn(&Verifier<T>, &mut Extensions) -> Option<O>,
+}
 
-/// The one extraction: finds the credentials, runs `attempt`, and hands
-/// the verdict (`Ok(None)` without credentials) to `finish`.
-fn extract<T, S, O, Out>(
-    parts: &Parts,
+impl<T: Claims> Via<T, T> {
+    /// The claims themselves.
+    pub(crate) const OWNED: Self = Self {
+        attempt: Verifier::attempt,
+        reuse: reuse_owned,
+    };
+}
+
+impl<T: Claims> Via<T, Arc<T>> {
+    /// The claims behind an `Arc`, shared with the cache.
+    pub(crate) const SHARED: Self = Self {
+        attempt: Verifier::attempt_shared,
+        reuse: reuse_shared,
+    };
+}
+
+impl<T: Claims> Via<T, Shared<T>> {
+    /// The claims as [`Shared`].
+    pub(crate) const SHARED: Self = Self {
+        attempt: |verifier, token| verifier.attempt_shared(token).map(Shared),
+        reuse: |verifier, extensions| reuse_shared(verifier, extensions).map(Shared),
+    };
+}
+
+/// The claims the authorization layer ([`RequireLayer`](crate::authz::RequireLayer))
+/// verified for a request, in its extensions, so that the handler's
+/// extractors take them over instead of verifying the token again. Only
+/// claimguard can make one, and only an extractor with the same verifier
+/// takes it.
+pub(crate) struct Verified<T> {
+    claims: Arc<T>,
+    verifier: usize,
+}
+
+// Extensions must be `Clone`; the claims are shared, not copied.
+impl<T> Clone for Verified<T> {
+    fn clone(&self) -> Self {
+        Self {
+            claims: Arc::clone(&self.claims),
+            verifier: self.verifier,
+        }
+    }
+}
+
+impl<T: Claims> Verified<T> {
+    /// The claims `verifier` verified.
+    pub(crate) fn new(claims: Arc<T>, verifier: &Verifier<T>) -> Self {
+        Self {
+            claims,
+            verifier: verifier.id(),
+        }
+    }
+}
+
+/// The claims of the layer, when it used `verifier`: a clone of them if the
+/// verifier can copy claims out of its cache, else the claims themselves
+/// when no one else holds them (without a cache, they are the layer's
+/// only).
+fn reuse_owned<T: Claims>(verifier: &Verifier<T>, extensions: &mut Extensions) -> Option<T> {
+    let verified = extensions
+        .get::<Verified<T>>()
+        .filter(|v| v.verifier == verifier.id())?;
+    if let Some(clone) = verifier.clone_fn() {
+        return Some(clone(&verified.claims));
+    }
+    let verified = extensions.remove::<Verified<T>>()?;
+    match Arc::try_unwrap(verified.claims) {
+        Ok(claims) => Some(claims),
+        Err(claims) => {
+            // Shared with another extractor of this request: left for it.
+            extensions.insert(Verified { claims, ..verified });
+            None
+        }
+    }
+}
+
+/// The layer's claims, shared, when it used `verifier`.
+fn reuse_shared<T: Claims>(verifier: &Verifier<T>, extensions: &mut Extensions) -> Option<Arc<T>> {
+    extensions
+        .get::<Verified<T>>()
+        .filter(|v| v.verifier == verifier.id())
+        .map(|v| Arc::clone(&v.claims))
+}
+
+/// What one extraction found.
+pub(crate) enum Outcome<O> {
+    /// Verified claims.
+    Claims(O),
+    /// No credentials: the `401` for an extractor that requires them.
+    Anonymous(Rejection),
+    /// The credentials were refused.
+    Refused(Rejection),
+}
+
+impl<O> Outcome<O> {
+    /// The claims, or the rejection; no credentials is one.
+    pub(crate) fn required(self) -> Result<O, Rejection> {
+        match self {
+            Self::Claims(claims) => Ok(claims),
+            Self::Anonymous(rejection) | Self::Refused(rejection) => Err(rejection),
+        }
+    }
+
+    /// The claims, `None` without credentials, or the rejection.
+    pub(crate) fn optional(self) -> Result<Option<O>, Rejection> {
+        match self {
+            Self::Claims(claims) => Ok(Some(claims)),
+            Self::Anonymous(_) => Ok(None),
+            Self::Refused(rejection) => Err(rejection),
+        }
+    }
+}
+
+/// What a verifier adds to every rejection it makes: the protected-resource
+/// metadata URL, if it has one.
+#[derive(Clone, Copy)]
+pub(crate) struct Stamp(Option<&'static str>);
+
+impl Stamp {
+    /// `rejection`, naming the metadata.
+    pub(crate) fn apply(self, rejection: Rejection) -> Rejection {
+        match self.0 {
+            Some(url) => rejection.with_resource_metadata(url),
+            None => rejection,
+        }
+    }
+}
+
+/// The one extraction: takes over the layer's claims or finds the
+/// credentials and runs the pipeline, and hands the outcome (every
+/// rejection stamped) to `finish`.
+pub(crate) fn extract<T, S, O, Out>(
+    parts: &mut Parts,
     state: &S,
-    attempt: Attempt<T, O>,
-    finish: impl FnOnce(Result<Option<O>, Rejection>) -> Out + Send + 'static,
+    via: Via<T, O>,
+    finish: impl FnOnce(Outcome<O>, Stamp) -> Out + Send + 'static,
 ) -> Extract<Out>
 where
     T: Claims,
@@ -77,56 +218,66 @@ where
     Out: Send + 'static,
     Verifier<T>: FromRef<S>,
 {
+    let verifier = Verifier::<T>::from_ref(state);
+    let stamp = Stamp(verifier.resource_metadata_url());
+    if let Some(claims) = (via.reuse)(&verifier, &mut parts.extensions) {
+        return Extract::ready(finish(Outcome::Claims(claims), stamp));
+    }
+    let refused = |rejection| Outcome::Refused(stamp.apply(rejection));
     let token = match credentials(parts, T::CONFIG.source) {
         Ok(Some(token)) => token,
-        Ok(None) => return Extract::ready(finish(Ok(None))),
-        Err(reason) => return Extract::ready(finish(Err(Rejection::new(reason)))),
+        Ok(None) => {
+            let missing = stamp.apply(Rejection::new(Reason::Missing));
+            return Extract::ready(finish(Outcome::Anonymous(missing), stamp));
+        }
+        Err(reason) => return Extract::ready(finish(refused(Rejection::new(reason)), stamp)),
     };
-    let verifier = Verifier::<T>::from_ref(state);
+    let attempt = via.attempt;
     match attempt(&verifier, token) {
-        Ok(claims) => Extract::ready(finish(Ok(Some(claims)))),
+        Ok(claims) => Extract::ready(finish(Outcome::Claims(claims), stamp)),
         #[cfg(feature = "remote")]
         Err(Failure::UnknownKid(source)) => {
             // The token was text, or its key could not have been looked up.
             let token = token.text().map(str::to_owned).unwrap_or_default();
             Extract(Stage::Waiting(Box::pin(async move {
                 let again = || attempt(&verifier, Credentials::Text(&token));
-                let verdict = verifier.after_refetch(&source, again).await;
-                finish(verdict.map(Some))
+                let outcome = match verifier.after_refetch(&source, again).await {
+                    Ok(claims) => Outcome::Claims(claims),
+                    Err(rejection) => Outcome::Refused(stamp.apply(rejection)),
+                };
+                finish(outcome, stamp)
             })))
         }
-        Err(failure) => Extract::ready(finish(Err(failure.rejection()))),
+        Err(failure) => Extract::ready(finish(refused(failure.rejection()), stamp)),
     }
 }
 
 /// Extracts `T` from the request, `Ok(None)` when no credentials were
 /// sent; a rejection is turned into the extractor's own with `convert`.
 pub fn optional<T: Claims, S, E: Send + 'static>(
-    parts: &Parts,
+    parts: &mut Parts,
     state: &S,
     convert: fn(Rejection) -> E,
 ) -> Extract<Result<Option<T>, E>>
 where
     Verifier<T>: FromRef<S>,
 {
-    extract(parts, state, Verifier::attempt, move |verdict| {
-        verdict.map_err(convert)
+    extract(parts, state, Via::OWNED, move |outcome, _| {
+        outcome.optional().map_err(convert)
     })
 }
 
 /// Extracts `T` from the request; no credentials is a rejection.
 pub fn required<T: Claims, S, E: Send + 'static>(
-    parts: &Parts,
+    parts: &mut Parts,
     state: &S,
     convert: fn(Rejection) -> E,
 ) -> Extract<Result<T, E>>
 where
     Verifier<T>: FromRef<S>,
 {
-    extract(parts, state, Verifier::attempt, move |verdict| {
-        verdict
-            .and_then(|claims| claims.ok_or(Rejection::new(Reason::Missing)))
-            .map_err(convert)
+    extract(parts, state, Via::OWNED, move |outcome, _| {
+        outcome.required().map_err(convert)
     })
 }
 
@@ -198,11 +349,8 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        extract(parts, state, Verifier::attempt_shared, |verdict| {
-            verdict
-                .and_then(|claims| claims.ok_or(Rejection::new(Reason::Missing)))
-                .map(Shared)
-                .map_err(T::Rejection::from)
+        extract(parts, state, Via::<T, Self>::SHARED, |outcome, _| {
+            outcome.required().map_err(T::Rejection::from)
         })
     }
 }
@@ -220,10 +368,8 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>> + Send {
-        extract(parts, state, Verifier::attempt_shared, |verdict| {
-            verdict
-                .map(|claims| claims.map(Shared))
-                .map_err(T::Rejection::from)
+        extract(parts, state, Via::<T, Self>::SHARED, |outcome, _| {
+            outcome.optional().map_err(T::Rejection::from)
         })
     }
 }

@@ -145,6 +145,8 @@
 //! | `max_items = N` | `Vec<T>`, `HashSet<T>`, `BTreeSet<T>`, `HashMap<K, V>`, `BTreeMap<K, V>` | at most `N` items; with `max_len`, each string item, key or value is capped too |
 //! | `rename = "name"` | any field | the member's name in the payload |
 //! | `default` | a field whose type is `Default` | an absent member takes the default |
+//! | `scopes` | [`Scopes`] or an `Option` of it; one field per struct | carries the token's scopes, read by `scope(...)` requirements ([`requirement!`]) |
+//! | `roles` | [`Roles`], [`KeycloakRoles`] or an `Option` of one; one field per struct | carries the token's roles, read by `role(...)` requirements |
 //!
 //! Integers, floats, `bool`, `char`, fixed arrays of bounded items and
 //! `Option`s of bounded types need no attribute; an `Option` field may be
@@ -294,6 +296,150 @@
 //! `testing::TestIssuer`, an identity provider on a loopback port for
 //! tests. The crate's README has the whole contract and its defaults.
 //!
+//! # Authorization
+//!
+//! A verified token says who; a [`Requirement`] says what the route needs.
+//! Declare requirements once with [`requirement!`] (`scope("...")`,
+//! `role("...")`, `all(...)`, `any(...)` and other requirements by name),
+//! or implement [`Requirement`] for a policy of your own over the claims and
+//! the request. Check one per handler with [`Authorized<T, R>`](Authorized),
+//! or for a group of routes with [`Verifier::require`] (a layer for axum's
+//! `route_layer`, which hands the verified claims on to the handlers). A
+//! requirement is judged on every request, cache hit or not, after
+//! authentication: a bad token is still its `401`, no credentials the bare
+//! `401`; a valid token that falls short is `403` with `WWW-Authenticate:
+//! Bearer error="insufficient_scope", scope="..."` (RFC 6750 §3.1: every
+//! scope the requirement names; roles and policies are never named). A
+//! check allocates nothing. [`VerifierBuilder::protected_resource`] adds the
+//! metadata of RFC 9728 (`/.well-known/oauth-protected-resource`) and names
+//! it in every challenge.
+//!
+//! The claim types read what identity providers send, bounded like any
+//! list (`max_items` names of at most `max_len` bytes, refused while
+//! parsing), kept in one allocation. Mark the field `#[claims(scopes)]` or
+//! `#[claims(roles)]`; a requirement on a type without the field it reads
+//! does not compile.
+//!
+//! ## OAuth `scope`: one space-delimited string
+//!
+//! RFC 9068 §2.2.3 and RFC 8693 §4.2; Keycloak, Auth0, Okta's `scope`, and
+//! most others.
+//!
+//! ```
+//! use claimguard::{Authorized, Claims, Scopes};
+//!
+//! #[derive(Claims)]
+//! #[claims(algorithms = [RS256], typ = "at+jwt")]
+//! struct AccessToken {
+//!     #[claims(max_items = 32, max_len = 64, default, scopes)]
+//!     scope: Scopes,
+//! }
+//!
+//! claimguard::requirement! {
+//!     /// May list orders.
+//!     pub struct OrdersRead = scope("orders:read");
+//! }
+//!
+//! async fn orders(token: Authorized<AccessToken, OrdersRead>) -> String {
+//!     token.scope.as_str().to_owned()
+//! }
+//! ```
+//!
+//! ## `scp`: a string or a list of strings
+//!
+//! Microsoft Entra ID sends a space-delimited string, Okta a list; one
+//! [`Scopes`] field reads either.
+//!
+//! ```
+//! use claimguard::{Claims, Scopes};
+//!
+//! #[derive(Claims)]
+//! #[claims(algorithms = [RS256])]
+//! struct EntraToken {
+//!     #[claims(max_items = 32, max_len = 64, default, scopes)]
+//!     scp: Scopes,
+//! }
+//!
+//! claimguard::requirement! {
+//!     /// Either scope will do.
+//!     pub struct Reader = any(scope("Orders.Read"), scope("Orders.ReadWrite"));
+//! }
+//! ```
+//!
+//! ## A list of roles: `roles`, Auth0's `permissions`, Cognito's `cognito:groups`
+//!
+//! ```
+//! use claimguard::{Authorized, Claims, Roles};
+//!
+//! #[derive(Claims)]
+//! #[claims(algorithms = [RS256])]
+//! struct CognitoToken {
+//!     #[claims(rename = "cognito:groups", max_items = 16, max_len = 128, default, roles)]
+//!     groups: Roles,
+//! }
+//!
+//! claimguard::requirement! {
+//!     /// An administrator who may also write.
+//!     pub struct Admin = all(role("admins"), role("writers"));
+//! }
+//!
+//! async fn admin(token: Authorized<CognitoToken, Admin>) {}
+//! ```
+//!
+//! ## Keycloak: `realm_access.roles` and `resource_access.<client>.roles`
+//!
+//! [`KeycloakRoles`] reads Keycloak's `{"roles": [...]}` objects; for one
+//! client's roles, a nested [`Bounded`](derive@Bounded) struct marks its
+//! client's member.
+//!
+//! ```
+//! use claimguard::{Bounded, Claims, KeycloakRoles};
+//!
+//! #[derive(Bounded)]
+//! struct ResourceAccess {
+//!     #[claims(rename = "orders-api", max_items = 32, max_len = 64, default, roles)]
+//!     orders_api: KeycloakRoles,
+//! }
+//!
+//! #[derive(Claims)]
+//! #[claims(algorithms = [RS256])]
+//! struct KeycloakToken {
+//!     #[claims(default, roles)]
+//!     resource_access: Option<ResourceAccess>,
+//!     #[claims(max_items = 32, max_len = 64, default)]
+//!     realm_access: Option<KeycloakRoles>,
+//! }
+//!
+//! claimguard::requirement! {
+//!     /// The client role `clerk` of `orders-api`.
+//!     pub struct Clerk = role("clerk");
+//! }
+//! ```
+//!
+//! ## A policy of your own
+//!
+//! ```
+//! use axum::http::request::Parts;
+//! use claimguard::{Claims, Requirement};
+//!
+//! #[derive(Claims)]
+//! #[claims(algorithms = [HS256])]
+//! struct User {
+//!     #[claims(max_len = 64)]
+//!     tenant: String,
+//! }
+//!
+//! /// The tenant in the path, `/tenants/{tenant}/...`, is the token's.
+//! struct SameTenant;
+//!
+//! impl Requirement<User> for SameTenant {
+//!     fn allows(user: &User, parts: &Parts) -> bool {
+//!         let mut segments = parts.uri.path().split('/').skip(1);
+//!         segments.next() == Some("tenants") && segments.next() == Some(user.tenant.as_str())
+//!     }
+//! }
+//! ```
+//!
 //! # Time
 //!
 //! A verifier reads the time from a [`CoarseClock`] unless told otherwise:
@@ -302,6 +448,20 @@
 //! it never reads behind the wall clock and at most a few tens of
 //! milliseconds ahead. [`SystemClock`] reads the wall
 //! clock on every call; [`ManualClock`] is for tests.
+//!
+//! # Events and series (features `tracing`, `metrics`)
+//!
+//! With `tracing`, every refusal is a `debug` event (target `claimguard`)
+//! with its reason, the algorithm and, once the signature held, the
+//! configured issuer; a remote key source reports changes of state (first
+//! keys, rotation, a failed refresh, stale, recovered, the kid cooldown) at
+//! `info` and `warn`, and runs each fetch in a `claimguard.fetch` span. With
+//! `metrics`, verifications, the cache and the key source are counted on
+//! the `metrics` facade, labelled by the claims type and a configured
+//! issuer only; [`METRICS`] lists every series. No token byte, claim value
+//! or key material is ever an event field or a label. A verifier registers
+//! each of its series at the first operation that changes it and keeps the
+//! handle, so install the recorder before serving requests.
 //!
 //! # Rejections
 //!
@@ -346,6 +506,7 @@
 // the verifier they call, so they are not in `http` beside what the
 // verifier itself uses. Imports only point down; this file only names.
 mod algorithm;
+pub mod authz;
 mod cache;
 mod claims;
 mod clock;
@@ -353,6 +514,7 @@ mod extract;
 mod http;
 mod json;
 mod keys;
+mod observe;
 mod reason;
 mod token;
 mod verifier;
@@ -367,8 +529,9 @@ mod test_support;
 pub mod testing;
 
 pub use algorithm::Algorithm;
+pub use authz::{Authorized, KeycloakRoles, Requirement, Roles, Scopes};
 pub use cache::CacheStats;
-pub use claimguard_macros::{Bounded, Claims};
+pub use claimguard_macros::{Bounded, Claims, requirement};
 pub use claims::bounded::{self, Bounded};
 pub use claims::registered::RegisteredClaim;
 pub use claims::{CacheConfig, Claims, Config, DEFAULT_MAX_TOKEN_BYTES, Source};
@@ -380,6 +543,7 @@ pub use keys::crypto::CRYPTO_BACKEND;
 #[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use keys::remote;
 pub use keys::{Key, KeyError, MAX_RSA_BITS, MIN_HMAC_BYTES, MIN_RSA_BITS};
+pub use observe::METRICS;
 pub use reason::Reason;
 pub use token::MAX_HEADER_SEGMENT;
 pub use verifier::{Verifier, VerifierBuilder};

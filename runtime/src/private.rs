@@ -5,6 +5,7 @@ pub use axum_core;
 pub use http;
 pub use serde;
 
+pub use crate::authz::{HasRoles, HasScopes, Requirement, RoleClaim, ScopeClaim, ScopeList};
 pub use crate::claims::bounded::{
     Bounded, BoundedSeed, MaxItems, MaxItemsLen, MaxLen, NoCap, add, mul, sum,
 };

@@ -1,5 +1,6 @@
 //! Why a request was refused: one list of reasons, each with its status,
-//! its RFC 6750 error code and a fixed description. How a refusal is
+//! its RFC 6750 error code and a fixed description (`400`, `401` and `503`
+//! for the credentials and the keys, `403` for the route's requirement). How a refusal is
 //! rendered is `http::rejection`'s.
 
 use core::fmt;
@@ -57,12 +58,17 @@ pub enum Reason {
     /// longer than `max_stale`. Not the client's fault: `503` with
     /// `Retry-After`.
     KeysUnavailable,
+    /// The token is valid, but does not meet the route's requirement (a
+    /// scope, a role or a policy): `403 insufficient_scope` (RFC 6750
+    /// §3.1), listing the scopes the requirement names and never the
+    /// roles.
+    InsufficientScope,
 }
 
 impl Reason {
     /// Every reason once (`MissingClaim` with `"exp"`), for code that checks
     /// a response against every response claimguard can give.
-    pub const ALL: [Reason; 16] = [
+    pub const ALL: [Reason; 17] = [
         Self::Missing,
         Self::InvalidRequest,
         Self::TooLarge,
@@ -79,13 +85,39 @@ impl Reason {
         Self::Audience,
         Self::MissingClaim("exp"),
         Self::KeysUnavailable,
+        Self::InsufficientScope,
     ];
+
+    /// Where this reason is in [`ALL`](Self::ALL).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) const fn index(self) -> usize {
+        match self {
+            Self::Missing => 0,
+            Self::InvalidRequest => 1,
+            Self::TooLarge => 2,
+            Self::Malformed => 3,
+            Self::Algorithm => 4,
+            Self::UnsupportedHeader => 5,
+            Self::UnknownKey => 6,
+            Self::Signature => 7,
+            Self::Claims => 8,
+            Self::Expired => 9,
+            Self::NotYetValid => 10,
+            Self::IssuedInFuture => 11,
+            Self::Issuer => 12,
+            Self::Audience => 13,
+            Self::MissingClaim(_) => 14,
+            Self::KeysUnavailable => 15,
+            Self::InsufficientScope => 16,
+        }
+    }
 
     /// The HTTP status this reason is answered with.
     pub const fn status(self) -> StatusCode {
         match self {
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -99,6 +131,7 @@ impl Reason {
             Self::Missing => None,
             Self::InvalidRequest => Some("invalid_request"),
             Self::KeysUnavailable => Some("temporarily_unavailable"),
+            Self::InsufficientScope => Some("insufficient_scope"),
             _ => Some("invalid_token"),
         }
     }
@@ -122,6 +155,7 @@ impl Reason {
             Self::Audience => "the token's audience is not accepted",
             Self::MissingClaim(_) => "the token lacks a required claim",
             Self::KeysUnavailable => "the keys to verify the token are not available yet",
+            Self::InsufficientScope => "the token lacks the privileges this request requires",
         }
     }
 }
@@ -141,27 +175,9 @@ mod tests {
 
     #[test]
     fn all_lists_every_variant_once() {
-        // Adding a variant breaks this match until `ALL` is updated too.
-        let index = |reason: Reason| match reason {
-            Reason::Missing => 0,
-            Reason::InvalidRequest => 1,
-            Reason::TooLarge => 2,
-            Reason::Malformed => 3,
-            Reason::Algorithm => 4,
-            Reason::UnsupportedHeader => 5,
-            Reason::UnknownKey => 6,
-            Reason::Signature => 7,
-            Reason::Claims => 8,
-            Reason::Expired => 9,
-            Reason::NotYetValid => 10,
-            Reason::IssuedInFuture => 11,
-            Reason::Issuer => 12,
-            Reason::Audience => 13,
-            Reason::MissingClaim(_) => 14,
-            Reason::KeysUnavailable => 15,
-        };
+        // Adding a variant breaks `index` until `ALL` is updated too.
         for (i, reason) in Reason::ALL.into_iter().enumerate() {
-            assert_eq!(index(reason), i);
+            assert_eq!(reason.index(), i);
         }
     }
 }

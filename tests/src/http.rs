@@ -93,7 +93,12 @@ impl Reply {
 
 /// Sends `GET uri` with `headers` through `app`.
 pub async fn call(app: &Router, uri: &str, headers: &[(&str, &[u8])]) -> Reply {
-    let mut request = Request::builder().uri(uri);
+    send(app, "GET", uri, headers).await
+}
+
+/// Sends `method uri` with `headers` and no body through `app`.
+pub async fn send(app: &Router, method: &str, uri: &str, headers: &[(&str, &[u8])]) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }

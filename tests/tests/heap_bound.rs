@@ -143,3 +143,84 @@ fn one_byte_over_a_cap_allocates_nothing_that_survives() {
     assert!(refused);
     assert_eq!(usage.retained, 0, "{usage:?}");
 }
+
+/// The scope and role claim types at their caps: `M` items of `N` bytes.
+#[derive(claimguard::Bounded)]
+struct Grants {
+    #[claims(max_items = 6, max_len = 20)]
+    scope: claimguard::Scopes,
+    #[claims(max_items = 5, max_len = 16)]
+    scp: claimguard::Scopes,
+    #[claims(max_items = 4, max_len = 12)]
+    roles: claimguard::Roles,
+    #[claims(max_items = 3, max_len = 10)]
+    realm_access: claimguard::KeycloakRoles,
+}
+
+fn grants(scope: &str, scp: &str, roles: &str, realm: &str) -> String {
+    format!(
+        r#"{{"scope":{scope},"scp":{scp},"roles":{roles},"realm_access":{{"x":1,"roles":{realm}}}}}"#
+    )
+}
+
+fn list(n: usize, len: usize) -> String {
+    let items: Vec<String> = (0..n).map(|i| format!("\"{}\"", s(len, i))).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// Scope tokens are ASCII without spaces; `n` of `len` bytes.
+fn scope_string(n: usize, len: usize) -> String {
+    let items: Vec<String> = (0..n).map(|i| format!("{i:x<len$}")).collect();
+    format!("\"{}\"", items.join(" "))
+}
+
+#[test]
+fn scope_and_role_claims_at_every_cap_hold_no_more_than_max_heap() {
+    let json = grants(
+        &scope_string(6, 20),
+        &list(5, 16),
+        &list(4, 12),
+        &list(3, 10),
+    );
+    let (value, usage) = measure(|| serde_json::from_str::<Grants>(&json));
+    let value = value.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (
+            value.scope.len(),
+            value.scp.len(),
+            value.roles.len(),
+            value.realm_access.roles().len()
+        ),
+        (6, 5, 4, 3)
+    );
+    let bound = <Grants as Bounded>::MAX_HEAP;
+    // One string per claim: the items and the separators between them,
+    // one byte short of the bound each.
+    assert_eq!(bound, 6 * 21 + 5 * 17 + 4 * 13 + 3 * 11);
+    assert_eq!(usage.retained.unsigned_abs(), bound - 4, "{usage:?}");
+    assert_eq!(usage.allocations, 4, "one allocation per claim: {usage:?}");
+    drop(value);
+}
+
+#[test]
+fn one_over_any_scope_or_role_cap_keeps_nothing() {
+    let at_cap = [scope_string(6, 20), list(5, 16), list(4, 12), list(3, 10)];
+    let over = [
+        [scope_string(7, 20), list(5, 16), list(4, 12), list(3, 10)],
+        [scope_string(5, 21), list(5, 16), list(4, 12), list(3, 10)],
+        [scope_string(6, 20), list(6, 16), list(4, 12), list(3, 10)],
+        [scope_string(6, 20), list(5, 17), list(4, 12), list(3, 10)],
+        [scope_string(6, 20), list(5, 16), list(5, 12), list(3, 10)],
+        [scope_string(6, 20), list(5, 16), list(4, 13), list(3, 10)],
+        [scope_string(6, 20), list(5, 16), list(4, 12), list(4, 10)],
+        [scope_string(6, 20), list(5, 16), list(4, 12), list(3, 11)],
+    ];
+    let [a, b, c, d] = &at_cap;
+    assert!(serde_json::from_str::<Grants>(&grants(a, b, c, d)).is_ok());
+    for [a, b, c, d] in &over {
+        let json = grants(a, b, c, d);
+        let (refused, usage) = measure(|| serde_json::from_str::<Grants>(&json).is_err());
+        assert!(refused, "{json}");
+        assert_eq!(usage.retained, 0, "{json}: {usage:?}");
+    }
+}

@@ -275,3 +275,129 @@ fn a_full_cache_stays_within_its_ceiling() {
         one.peak
     );
 }
+
+/// Claims with scopes and roles, cached, for the cost of a requirement.
+#[allow(dead_code)]
+#[derive(Claims, Clone, Debug)]
+#[claims(
+    algorithms = [HS256],
+    issuer = "https://issuer.example",
+    audience = "api",
+    cache(capacity = 100, ttl = 300)
+)]
+struct Granted {
+    #[claims(max_len = 64)]
+    sub: String,
+    exp: u64,
+    #[claims(max_items = 16, max_len = 32, default, scopes)]
+    scope: claimguard::Scopes,
+    #[claims(max_items = 8, max_len = 32, default, roles)]
+    roles: claimguard::Roles,
+}
+
+claimguard::requirement! {
+    /// What the allocation counts check: two scopes and a role.
+    struct Orders = all(scope("orders:read"), any(scope("orders:write"), role("clerk")));
+}
+
+fn granted_token() -> String {
+    let exp = NOW + 600;
+    sign(
+        J::HS256,
+        &format!(
+            r#"{{"sub":"alice","exp":{exp},"iss":"https://issuer.example","aud":"api","scope":"openid profile email orders:read","roles":["user","clerk"]}}"#
+        ),
+    )
+}
+
+fn granted_verifier(cache: bool) -> Verifier<Granted> {
+    let builder = Verifier::<Granted>::builder()
+        .cache_seed(claimguard_tests::CACHE_SEED)
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(claimguard_tests::clock());
+    let builder = if cache { builder } else { builder.no_cache() };
+    builder.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Allocations of the second of two requests with the same token (a cache
+/// hit when the verifier has a cache), after a warm-up request.
+async fn second_request(app: &Router, token: &str) -> usize {
+    assert_eq!(request(app, token).await, 200);
+    allocations(app, token).await
+}
+
+#[tokio::test]
+async fn a_requirement_check_allocates_nothing() {
+    use claimguard::{Authorized, Shared};
+    let token = granted_token();
+    for cache in [false, true] {
+        let verifier = granted_verifier(cache);
+        let plain = Router::new()
+            .route("/", get(|user: Granted| async move { user.sub }))
+            .with_state(verifier.clone());
+        let checked = Router::new()
+            .route(
+                "/",
+                get(|user: Authorized<Granted, Orders>| async move { user.into_inner().sub }),
+            )
+            .with_state(verifier.clone());
+        let shared = Router::new()
+            .route(
+                "/",
+                get(|user: Shared<Granted>| async move { user.sub.clone() }),
+            )
+            .with_state(verifier.clone());
+        let shared_checked = Router::new()
+            .route(
+                "/",
+                get(|user: Authorized<Shared<Granted>, Orders>| async move { user.sub.clone() }),
+            )
+            .with_state(verifier.clone());
+        let counts = [
+            second_request(&plain, &token).await,
+            second_request(&checked, &token).await,
+            second_request(&shared, &token).await,
+            second_request(&shared_checked, &token).await,
+        ];
+        println!(
+            "cache {cache}: Granted, Authorized<Granted, _>, Shared, Authorized<Shared, _>: {counts:?}"
+        );
+        assert_eq!(counts[0], counts[1], "cache {cache}: the check allocated");
+        assert_eq!(counts[2], counts[3], "cache {cache}: the check allocated");
+    }
+}
+
+#[tokio::test]
+async fn the_layer_hands_the_claims_on_without_verifying_again() {
+    use claimguard::Shared;
+    let token = granted_token();
+    for cache in [false, true] {
+        let verifier = granted_verifier(cache);
+        // axum boxes every layered route, whatever the layer: the baseline is
+        // a layer that does nothing.
+        let identity = Router::new()
+            .route(
+                "/",
+                get(|user: Shared<Granted>| async move { user.sub.clone() }),
+            )
+            .route_layer(tower::layer::util::Identity::new())
+            .with_state(verifier.clone());
+        let layered = Router::new()
+            .route(
+                "/",
+                get(|user: Shared<Granted>| async move { user.sub.clone() }),
+            )
+            .route_layer(verifier.require::<Orders>())
+            .with_state(verifier.clone());
+        let counts = [
+            second_request(&identity, &token).await,
+            second_request(&layered, &token).await,
+        ];
+        println!("cache {cache}: identity layer + Shared, claimguard's layer + Shared: {counts:?}");
+        // Two: the extension that carries the claims to the handler, and
+        // the growth of the request's extension map, which axum's router
+        // has filled to its first capacity already. The token is not
+        // verified again (`tests/authz/layer.rs` counts clock readings).
+        assert_eq!(counts[1], counts[0] + 2, "cache {cache}");
+    }
+}

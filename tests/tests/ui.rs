@@ -6,7 +6,7 @@
 use std::process::Command;
 
 /// The folders of cases that must not compile.
-const CATEGORIES: [&str; 9] = [
+const CATEGORIES: [&str; 10] = [
     "algorithms",  // `algorithms = [...]`: missing, empty, unknown, unpinnable
     "syntax",      // the attribute grammar: unknown and duplicate keys, value kinds
     "settings",    // the other struct settings: issuer, audience, typ, source, ...
@@ -16,6 +16,7 @@ const CATEGORIES: [&str; 9] = [
     "cache",       // `cache(...)`
     "shapes",      // what cannot be a claims type at all
     "diagnostics", // several mistakes at once, and quiet handlers
+    "authz",       // requirements: what a claims type lacks, bad scopes and roles
 ];
 
 /// The compiler the snapshots were blessed with.

@@ -57,6 +57,7 @@
 //! rarely contend.
 
 mod ghost;
+pub(crate) mod metrics;
 mod shard;
 
 use std::hash::BuildHasher;
@@ -129,6 +130,9 @@ pub(crate) struct ClaimsCache<V> {
     hasher: SeedableRandomState,
     ttl: u64,
     max_bytes: usize,
+    /// The cache's series, labelled with the claims type's name.
+    #[cfg(feature = "metrics")]
+    series: metrics::Series,
 }
 
 /// How a cache is split and what each shard may hold.
@@ -309,7 +313,40 @@ impl<V> ClaimsCache<V> {
             hasher,
             ttl,
             max_bytes: sizes.max_bytes::<V>(),
+            #[cfg(feature = "metrics")]
+            series: metrics::Series::new(""),
         }
+    }
+
+    /// Labels the cache's series with `label` (the claims type's name).
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables, unused_mut))]
+    pub(crate) fn labelled(mut self, label: &'static str) -> Self {
+        #[cfg(feature = "metrics")]
+        {
+            self.series = metrics::Series::new(label);
+        }
+        self
+    }
+
+    /// Runs `f` on a locked shard and, with the `metrics` feature, records
+    /// what it changed.
+    #[inline]
+    fn counted<R>(
+        &self,
+        mut shard: MutexGuard<'_, Shard<V>>,
+        f: impl FnOnce(&mut Shard<V>) -> R,
+    ) -> R {
+        #[cfg(feature = "metrics")]
+        {
+            let before = shard.tally();
+            let result = f(&mut shard);
+            let after = shard.tally();
+            drop(shard);
+            self.series.record(&after.since(&before));
+            result
+        }
+        #[cfg(not(feature = "metrics"))]
+        f(&mut shard)
     }
 
     /// The most bytes this cache can hold: its [`ceiling`](Self::ceiling),
@@ -382,7 +419,8 @@ impl<V> ClaimsCache<V> {
     pub(crate) fn get(&self, token: &(impl AsRef<[u8]> + ?Sized), now: u64) -> Option<Arc<V>> {
         let token = token.as_ref();
         let hash = self.hasher.hash_one(token);
-        self.lock(hash)?.get(hash, token, now)
+        let shard = self.lock(hash)?;
+        self.counted(shard, |shard| shard.get(hash, token, now))
     }
 
     /// Caches `value` for `token` until `min(exp, now + ttl)`, or until
@@ -400,7 +438,7 @@ impl<V> ClaimsCache<V> {
         }
         let expires_at = exp.min(now.saturating_add(self.ttl));
         let hash = self.hasher.hash_one(token.as_bytes());
-        let Some(mut shard) = self.lock(hash) else {
+        let Some(shard) = self.lock(hash) else {
             return;
         };
         let new = New {
@@ -410,13 +448,13 @@ impl<V> ClaimsCache<V> {
             hash,
             expires_at,
         };
-        shard.insert(new, now);
+        self.counted(shard, |shard| shard.insert(new, now));
     }
 
     /// Removes every entry, keeping the counters.
     pub(crate) fn clear(&self) {
         for shard in &self.shards {
-            lock(&shard.0).reset();
+            self.counted(lock(&shard.0), Shard::reset);
         }
     }
 

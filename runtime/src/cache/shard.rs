@@ -301,6 +301,21 @@ impl<V> Shard<V> {
         self.inserts += 1;
     }
 
+    /// The counters and occupancy, for the difference an operation makes.
+    #[cfg(feature = "metrics")]
+    pub(super) fn tally(&self) -> Tally {
+        Tally {
+            hits: self.hits,
+            misses: self.misses,
+            inserts: self.inserts,
+            evictions: self.evictions,
+            expirations: self.expirations,
+            withdrawn: self.withdrawn,
+            entries: self.len as i64,
+            bytes: self.bytes as i64,
+        }
+    }
+
     /// Counts an entry removed because it could no longer be served.
     fn count_gone(&mut self, state: State) {
         match state {
@@ -558,6 +573,36 @@ impl<V> Shard<V> {
     pub(super) fn remove_token(&mut self, hash: u64, token: &[u8]) {
         if let Some(index) = self.find(hash, token) {
             self.remove(index);
+        }
+    }
+}
+
+/// A shard's counters and occupancy at one moment.
+#[cfg(feature = "metrics")]
+pub(super) struct Tally {
+    hits: u64,
+    misses: u64,
+    inserts: u64,
+    evictions: u64,
+    expirations: u64,
+    withdrawn: u64,
+    entries: i64,
+    bytes: i64,
+}
+
+#[cfg(feature = "metrics")]
+impl Tally {
+    /// What changed since `before`.
+    pub(super) fn since(&self, before: &Self) -> super::metrics::Delta {
+        super::metrics::Delta {
+            hits: self.hits - before.hits,
+            misses: self.misses - before.misses,
+            inserts: self.inserts - before.inserts,
+            evictions: self.evictions - before.evictions,
+            expirations: self.expirations - before.expirations,
+            withdrawn: self.withdrawn - before.withdrawn,
+            entries: self.entries - before.entries,
+            bytes: self.bytes - before.bytes,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -97,6 +98,8 @@ pub(crate) struct Registered {
     pub nbf: Date,
     pub iat: Date,
     pub iss: Check,
+    /// Which of the accepted issuers `iss` is, when it is one.
+    pub issuer: Option<u16>,
     pub aud: Check,
     pub sub: Check,
     pub jti: Check,
@@ -246,7 +249,7 @@ impl DateSeed {
 /// accepts any string.
 #[derive(Clone, Copy)]
 struct StrSeed<'s> {
-    accepted: &'s [Box<str>],
+    accepted: &'s [Arc<str>],
     any_if_empty: bool,
 }
 
@@ -280,8 +283,24 @@ impl<'de> Visitor<'de> for StrSeed<'_> {
     otherwise_invalid!(Check::Invalid; unit, bool, numbers);
 }
 
+/// `iss`: a string checked as [`StrSeed`] does, and which of the accepted
+/// ones it is (what observability labels a verification with).
+struct IssSeed<'s>(StrSeed<'s>);
+
+impl<'de> Visitor<'de> for IssSeed<'_> {
+    type Value = (Check, Option<u16>);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let index = self.0.accepted.iter().position(|a| **a == *v);
+        Ok((self.0.check(v), index.and_then(|i| u16::try_from(i).ok())))
+    }
+    otherwise_invalid!((Check::Invalid, None); unit, bool, numbers);
+}
+
 /// `aud`: a string, or an array of strings of which one must be accepted.
-struct AudSeed<'s>(&'s [Box<str>]);
+struct AudSeed<'s>(&'s [Arc<str>]);
 
 impl<'de> DeserializeSeed<'de> for AudSeed<'_> {
     type Value = Check;
@@ -339,7 +358,7 @@ pub struct RegisteredPass<'s> {
     rules: &'s Rules,
     /// What `iss` is compared with: `rules`' issuers, or, for a verifier
     /// with several issuers, the one whose key the token was verified with.
-    issuers: &'s [Box<str>],
+    issuers: &'s [Arc<str>],
 }
 
 impl<'s> RegisteredPass<'s> {
@@ -350,7 +369,7 @@ impl<'s> RegisteredPass<'s> {
     }
 
     /// A pass that compares `iss` with `issuers` instead of `rules`' list.
-    pub(crate) fn with_issuers(rules: &'s Rules, issuers: &'s [Box<str>]) -> Self {
+    pub(crate) fn with_issuers(rules: &'s Rules, issuers: &'s [Arc<str>]) -> Self {
         Self {
             found: Registered::default(),
             seen: 0,
@@ -394,11 +413,11 @@ impl<'s> RegisteredPass<'s> {
             RegisteredClaim::Nbf => found.nbf = value.date(DateSeed { round_up: true })?,
             RegisteredClaim::Iat => found.iat = value.date(DateSeed { round_up: true })?,
             RegisteredClaim::Iss => {
-                let issuers = StrSeed {
+                let issuers = IssSeed(StrSeed {
                     accepted: self.issuers,
                     any_if_empty: true,
-                };
-                found.iss = value.check(issuers, Check::Invalid)?;
+                });
+                (found.iss, found.issuer) = value.check(issuers, (Check::Invalid, None))?;
             }
             RegisteredClaim::Aud => {
                 found.aud = value.check(AudSeed(&self.rules.audiences), Check::Invalid)?;
@@ -515,9 +534,9 @@ pub(crate) fn single_pass<'de, V: Visitor<'de>>(payload: &'de str, visitor: V) -
 #[derive(Debug)]
 pub(crate) struct Rules {
     /// Accepted `iss` values; empty for any (and then `iss` is optional).
-    pub(crate) issuers: Box<[Box<str>]>,
+    pub(crate) issuers: Box<[Arc<str>]>,
     /// Accepted `aud` values; empty for none (a token with `aud` is refused).
-    pub(crate) audiences: Box<[Box<str>]>,
+    pub(crate) audiences: Box<[Arc<str>]>,
     /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
     pub(crate) leeway: u64,
     /// Registered claims that must be present besides `exp`.
@@ -612,14 +631,10 @@ pub const fn names_agree(derive: &[&str]) -> bool {
 mod tests {
     use super::*;
 
-    fn boxed(items: &[&str]) -> Vec<Box<str>> {
-        items.iter().map(|s| (*s).into()).collect()
-    }
-
     fn check(payload: &str, now: u64, leeway: u64) -> Result<(), Reason> {
         let rules = Rules {
-            issuers: boxed(&["iss-a"]).into(),
-            audiences: boxed(&["aud-a"]).into(),
+            issuers: ["iss-a".into()].into(),
+            audiences: ["aud-a".into()].into(),
             leeway,
             required: &[],
         };

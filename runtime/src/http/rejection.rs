@@ -3,11 +3,15 @@
 //! Responses follow RFC 6750 §3: a request without credentials gets `401` and
 //! a bare `WWW-Authenticate: Bearer`; a malformed request gets `400
 //! invalid_request`; anything wrong with the token itself gets `401
-//! invalid_token`; keys that are not available (remote keys not fetched yet,
-//! or stale past `max_stale`) get `503` with `Retry-After` and no challenge.
-//! The body is a small JSON object. No part of the token, and
-//! nothing parsed out of it, is ever copied into a rejection, its `Display`,
-//! its `Debug` output or its response.
+//! invalid_token`; a valid token that does not meet the route's requirement
+//! gets `403 insufficient_scope`, with the scopes the requirement names;
+//! keys that are not available (remote keys not fetched yet, or stale past
+//! `max_stale`) get `503` with `Retry-After` and no challenge. With
+//! protected-resource metadata (RFC 9728), every challenge carries its URL
+//! as `resource_metadata`. The body is a small JSON object. No part of the
+//! token, and nothing parsed out of it, is ever copied into a rejection, its
+//! `Display`, its `Debug` output or its response: the scopes a `403` lists
+//! are the requirement's, written in the code, never the token's.
 
 use core::fmt;
 
@@ -22,10 +26,18 @@ use crate::reason::Reason;
 ///
 /// Take `Result<MyClaims, Rejection>` in a handler to handle it yourself, or
 /// set `#[claims(rejection = MyError)]` with `MyError: From<Rejection>`.
+///
+/// It is `Copy`: what it carries besides its reason (the scopes of a `403`,
+/// the metadata URL of RFC 9728) is `'static`, set in the code or once when
+/// the verifier was built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rejection {
     reason: Reason,
     retry_after: Option<u32>,
+    /// The scopes a `403` lists: the requirement's.
+    scopes: &'static [&'static str],
+    /// The protected-resource metadata URL every challenge names.
+    resource_metadata: Option<&'static str>,
 }
 
 impl Rejection {
@@ -34,6 +46,8 @@ impl Rejection {
         Self {
             reason,
             retry_after: None,
+            scopes: &[],
+            resource_metadata: None,
         }
     }
 
@@ -41,9 +55,41 @@ impl Rejection {
     /// `seconds`.
     pub const fn unavailable(seconds: u32) -> Self {
         Self {
-            reason: Reason::KeysUnavailable,
             retry_after: Some(seconds),
+            ..Self::new(Reason::KeysUnavailable)
         }
+    }
+
+    /// [`Reason::InsufficientScope`]: `403`, the challenge listing `scopes`
+    /// (every scope the requirement names; none for a requirement of roles
+    /// or a policy, whose names are never shown).
+    pub const fn insufficient_scope(scopes: &'static [&'static str]) -> Self {
+        Self {
+            scopes,
+            ..Self::new(Reason::InsufficientScope)
+        }
+    }
+
+    /// The same rejection, its challenge naming the protected-resource
+    /// metadata at `url` (RFC 9728 §5.1), as a verifier with
+    /// [`ProtectedResource`](crate::authz::ProtectedResource) settings does
+    /// for every refusal. `url` must be visible ASCII without `"` or `\`;
+    /// another is ignored.
+    pub fn with_resource_metadata(mut self, url: &'static str) -> Self {
+        if !url.is_empty() && quotable(url) {
+            self.resource_metadata = Some(url);
+        }
+        self
+    }
+
+    /// The scopes a `403` lists (empty for every other reason).
+    pub const fn scopes(&self) -> &'static [&'static str] {
+        self.scopes
+    }
+
+    /// The protected-resource metadata URL the challenge names, if any.
+    pub const fn resource_metadata(&self) -> Option<&'static str> {
+        self.resource_metadata
     }
 
     /// Why the request was refused.
@@ -62,21 +108,40 @@ impl Rejection {
     }
 
     /// The `WWW-Authenticate` challenge of the response (`None` for a
-    /// `503`, which is not about the credentials).
+    /// `503`, which is not about the credentials): a bare `Bearer` without
+    /// credentials; `Bearer error="insufficient_scope", scope="..."` for a
+    /// `403` (RFC 6750 §3.1); `Bearer error="...", error_description="..."`
+    /// otherwise; each followed by `resource_metadata="..."` when set.
     pub fn challenge(&self) -> Option<HeaderValue> {
-        Some(match self.reason.error_code() {
-            _ if self.reason == Reason::KeysUnavailable => return None,
-            None => HeaderValue::from_static("Bearer"),
-            Some(code) => {
-                let value = format!(
-                    "Bearer error=\"{code}\", error_description=\"{}\"",
-                    self.reason.description()
-                );
-                // Codes and descriptions are fixed ASCII without quotes, so
-                // this cannot fail; the fallback keeps the path panic-free.
-                HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Bearer"))
+        if self.reason == Reason::KeysUnavailable {
+            return None;
+        }
+        let code = self.reason.error_code();
+        if code.is_none() && self.resource_metadata.is_none() {
+            return Some(HeaderValue::from_static("Bearer"));
+        }
+        let mut attributes = Vec::with_capacity(3);
+        if let Some(code) = code {
+            attributes.push(format!("error=\"{code}\""));
+        }
+        if self.reason == Reason::InsufficientScope {
+            let scopes = self.scopes.iter().copied().filter(|s| is_scope_token(s));
+            let listed = scopes.collect::<Vec<_>>().join(" ");
+            if !listed.is_empty() {
+                attributes.push(format!("scope=\"{listed}\""));
             }
-        })
+        } else if code.is_some() {
+            let description = self.reason.description();
+            attributes.push(format!("error_description=\"{description}\""));
+        }
+        if let Some(url) = self.resource_metadata {
+            attributes.push(format!("resource_metadata=\"{url}\""));
+        }
+        let value = format!("Bearer {}", attributes.join(", "));
+        // Codes and descriptions are fixed ASCII without quotes, scopes are
+        // scope tokens and the URL was checked, so this cannot fail; the
+        // fallback keeps the path panic-free.
+        Some(HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Bearer")))
     }
 
     /// The JSON body of the response.
@@ -87,6 +152,23 @@ impl Rejection {
             self.reason.description()
         )
     }
+}
+
+/// Whether `scope` is an RFC 6749 §3.3 scope token: printable ASCII other
+/// than space, `"` and `\`. Only those are ever put in a challenge.
+pub(crate) fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5b | 0x5d..=0x7e))
+}
+
+/// Whether `value` can stand inside a quoted string of a challenge as it
+/// is: visible ASCII without `"` or `\`.
+pub(crate) fn quotable(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
 }
 
 /// What `#[claims(rejection = MyError)]` asks of `MyError`: to be built from
@@ -170,7 +252,10 @@ mod tests {
         for reason in Reason::ALL.into_iter().filter(|r| {
             !matches!(
                 r,
-                Reason::Missing | Reason::InvalidRequest | Reason::KeysUnavailable
+                Reason::Missing
+                    | Reason::InvalidRequest
+                    | Reason::KeysUnavailable
+                    | Reason::InsufficientScope
             )
         }) {
             let rejection = Rejection::new(reason);
@@ -213,5 +298,80 @@ mod tests {
         let body: serde_json::Value =
             serde_json::from_str(&Rejection::unavailable(7).body()).unwrap_or_default();
         assert_eq!(body["error"], "temporarily_unavailable");
+    }
+
+    fn challenge_of(rejection: Rejection) -> String {
+        rejection
+            .challenge()
+            .map(|c| c.to_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_missing_scope_is_a_403_listing_the_requirements_scopes() {
+        let rejection = Rejection::insufficient_scope(&["orders:read", "orders:write"]);
+        assert_eq!(rejection.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            challenge_of(rejection),
+            r#"Bearer error="insufficient_scope", scope="orders:read orders:write""#
+        );
+        assert_eq!(
+            rejection.body(),
+            r#"{"error":"insufficient_scope","error_description":"the token lacks the privileges this request requires"}"#
+        );
+        // A requirement of roles or a policy names no scope.
+        assert_eq!(
+            challenge_of(Rejection::insufficient_scope(&[])),
+            r#"Bearer error="insufficient_scope""#
+        );
+        assert_eq!(
+            challenge_of(Rejection::new(Reason::InsufficientScope)),
+            r#"Bearer error="insufficient_scope""#
+        );
+    }
+
+    #[test]
+    fn only_scope_tokens_are_listed() {
+        let rejection = Rejection::insufficient_scope(&["a", "b c", "d\"e", "", "f\\", "é", "g"]);
+        assert_eq!(
+            challenge_of(rejection),
+            r#"Bearer error="insufficient_scope", scope="a g""#
+        );
+        assert!(is_scope_token("!#[]~"));
+        assert!(!is_scope_token("a\tb"));
+    }
+
+    #[test]
+    fn every_challenge_names_the_resource_metadata() {
+        let url = "https://api.example/.well-known/oauth-protected-resource";
+        let cases = [
+            (
+                Rejection::new(Reason::Missing),
+                format!(r#"Bearer resource_metadata="{url}""#),
+            ),
+            (
+                Rejection::new(Reason::Expired),
+                format!(
+                    r#"Bearer error="invalid_token", error_description="the token has expired", resource_metadata="{url}""#
+                ),
+            ),
+            (
+                Rejection::insufficient_scope(&["a"]),
+                format!(
+                    r#"Bearer error="insufficient_scope", scope="a", resource_metadata="{url}""#
+                ),
+            ),
+        ];
+        for (rejection, expected) in cases {
+            let stamped = rejection.with_resource_metadata(url);
+            assert_eq!(stamped.resource_metadata(), Some(url));
+            assert_eq!(challenge_of(stamped), expected);
+        }
+        let unavailable = Rejection::unavailable(3).with_resource_metadata(url);
+        assert!(unavailable.challenge().is_none());
+        // A URL that could break out of the quoted string is never used.
+        let bad = Rejection::new(Reason::Missing).with_resource_metadata("https://a\", b=\"x");
+        assert_eq!(bad.resource_metadata(), None);
+        assert_eq!(challenge_of(bad), "Bearer");
     }
 }

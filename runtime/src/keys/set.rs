@@ -156,6 +156,23 @@ impl KeySet {
         self
     }
 
+    /// How many keys this set has that `previous` lacks, and how many of
+    /// `previous`'s it lacks (by [`BoundKey::same_key`]).
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn changes(&self, previous: &KeySet) -> (usize, usize) {
+        let added = self
+            .keys
+            .iter()
+            .filter(|key| !previous.keys.iter().any(|old| old.same_key(&key.key)))
+            .count();
+        let removed = previous
+            .keys
+            .iter()
+            .filter(|old| !self.keys.iter().any(|key| key.same_key(&old.key)))
+            .count();
+        (added, removed)
+    }
+
     /// The key for `alg` and `kid`. With named keys, a `kid` must name one;
     /// without a `kid`, exactly one key may fit `alg`, since trying several
     /// would multiply the cost of a forged token.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{Cache, Inner, Verifier};
+use crate::authz::ProtectedResource;
 use crate::cache::ClaimsCache;
 use crate::claims::Claims;
 use crate::claims::registered::Rules;
@@ -13,11 +14,14 @@ use crate::clock::{Timer, TokioTimer};
 use crate::keys::Key;
 use crate::keys::KeyError;
 #[cfg(feature = "remote")]
-use crate::keys::remote::source::{Context, RemoteKeys};
+use crate::keys::remote::source::Context;
+#[cfg(feature = "remote")]
+use crate::keys::remote::task;
 #[cfg(feature = "remote")]
 use crate::keys::remote::{HttpClient, RemoteError, RemoteIssuer};
 use crate::keys::ring::Keyring;
 use crate::keys::set;
+use crate::observe;
 use crate::token::KnownHeaders;
 
 pub(super) enum CacheChoice<T> {
@@ -46,6 +50,7 @@ pub struct VerifierBuilder<T> {
     clock: Option<Arc<dyn Clock>>,
     cache: CacheChoice<T>,
     cache_seed: Option<u64>,
+    protected: Option<ProtectedResource>,
     #[cfg(feature = "remote")]
     remote: Remote,
 }
@@ -71,6 +76,7 @@ impl<T> VerifierBuilder<T> {
             clock: None,
             cache: CacheChoice::FromStruct,
             cache_seed: None,
+            protected: None,
             #[cfg(feature = "remote")]
             remote: Remote::default(),
         }
@@ -159,6 +165,20 @@ impl<T: Claims> VerifierBuilder<T> {
     #[doc(hidden)]
     pub fn cache_seed(mut self, seed: u64) -> Self {
         self.cache_seed = Some(seed);
+        self
+    }
+
+    /// Publishes protected-resource metadata (RFC 9728) for this
+    /// verifier: [`Verifier::resource_metadata`] is then the document (its
+    /// `authorization_servers` the issuers the verifier accepts, unless
+    /// set; its `bearer_methods_supported` `["header"]` for a bearer token,
+    /// `[]` for a cookie or a header of its own), and every challenge the
+    /// verifier's extractors send names it with `resource_metadata="..."`.
+    /// Its URL is kept for the life of the process (so that a
+    /// [`Rejection`](crate::Rejection) stays `Copy`): build such a verifier
+    /// once, at start-up.
+    pub fn protected_resource(mut self, resource: ProtectedResource) -> Self {
+        self.protected = Some(resource);
         self
     }
 
@@ -255,12 +275,13 @@ impl<T: Claims> VerifierBuilder<T> {
             timer: Arc::clone(&timer),
             clock: Arc::clone(&clock),
             pinned: T::CONFIG.algorithms,
+            claims: core::any::type_name::<T>(),
         });
         let since = timer.now_millis();
         let sources = remote
             .issuers
             .into_iter()
-            .map(|issuer| RemoteKeys::start(issuer, Arc::clone(&context)))
+            .map(|issuer| task::start(issuer, Arc::clone(&context)))
             .collect::<Result<Box<[_]>, _>>()?;
         for source in sources.iter().filter(|s| s.eager()) {
             source.first_keys(since).await?;
@@ -325,14 +346,23 @@ impl<T: Claims> VerifierBuilder<T> {
                 ),
                 None => ClaimsCache::new(capacity, max_token_bytes, value_bytes, budget, ttl),
             };
+            let claims = claims.labelled(core::any::type_name::<T>());
             Cache { claims, clone }
         });
         let rules = Rules {
-            issuers: owned(self.issuers, config.issuers),
-            audiences: owned(self.audiences, config.audiences),
+            issuers: owned(self.issuers, config.issuers)
+                .into_iter()
+                .map(Arc::from)
+                .collect(),
+            audiences: owned(self.audiences, config.audiences)
+                .into_iter()
+                .map(Arc::from)
+                .collect(),
             leeway: self.leeway.unwrap_or(config.leeway),
             required: config.required,
         };
+        let metadata =
+            (self.protected).map(|resource| resource.publish(&rules.issuers, config.source));
         Verifier {
             inner: Arc::new(Inner {
                 keys,
@@ -343,6 +373,8 @@ impl<T: Claims> VerifierBuilder<T> {
                 max_token_bytes,
                 clock,
                 cache,
+                metadata,
+                series: observe::Series::new(core::any::type_name::<T>()),
             }),
         }
     }

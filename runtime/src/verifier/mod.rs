@@ -10,6 +10,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
+use crate::authz::ResourceMetadata;
 use crate::cache::{CacheStats, ClaimsCache};
 use crate::claims::Claims;
 use crate::claims::registered::Rules;
@@ -24,6 +25,7 @@ use crate::keys::remote::IssuerStatus;
 use crate::keys::remote::source::RemoteKeys;
 use crate::keys::ring::Keyring;
 use crate::keys::set;
+use crate::observe::{self, Seen};
 #[cfg(feature = "remote")]
 use crate::reason::Reason;
 use crate::token::KnownHeaders;
@@ -61,6 +63,10 @@ struct Inner<T> {
     max_token_bytes: usize,
     clock: Arc<dyn Clock>,
     cache: Option<Cache<T>>,
+    /// The protected-resource metadata (RFC 9728), if published.
+    metadata: Option<ResourceMetadata>,
+    /// What its verifications are counted on.
+    series: observe::Series,
 }
 
 impl<T> Clone for Verifier<T> {
@@ -106,7 +112,8 @@ impl<T: Claims> Verifier<T> {
     /// a later request will benefit from; [`verify_async`](Self::verify_async)
     /// and the extractors wait for that refetch instead.
     pub fn verify(&self, token: &str) -> Result<T, Rejection> {
-        self.attempt(Credentials::Text(token)).map_err(Self::settle)
+        self.attempt(Credentials::Text(token))
+            .map_err(|failure| self.refuse(failure))
     }
 
     /// Like [`verify`](Self::verify), but a token naming a `kid` its
@@ -116,11 +123,11 @@ impl<T: Claims> Verifier<T> {
     pub async fn verify_async(&self, token: &str) -> Result<T, Rejection> {
         match self.attempt(Credentials::Text(token)) {
             #[cfg(feature = "remote")]
-            Err(Failure::UnknownKid(source)) => {
-                self.after_refetch(&source, || self.attempt(Credentials::Text(token)))
-                    .await
-            }
-            verdict => verdict.map_err(Failure::rejection),
+            Err(Failure::UnknownKid(source)) => self
+                .after_refetch(&source, || self.attempt(Credentials::Text(token)))
+                .await
+                .map_err(|rejection| self.stamp(rejection)),
+            verdict => verdict.map_err(|failure| self.stamp(failure.rejection())),
         }
     }
 
@@ -146,7 +153,7 @@ impl<T: Claims> Verifier<T> {
     /// the [`Shared`](crate::Shared) extractor calls.
     pub fn verify_shared(&self, token: &str) -> Result<Arc<T>, Rejection> {
         self.attempt_shared(Credentials::Text(token))
-            .map_err(Self::settle)
+            .map_err(|failure| self.refuse(failure))
     }
 
     /// The pipeline, sharing claims with the cache.
@@ -162,12 +169,28 @@ impl<T: Claims> Verifier<T> {
         )
     }
 
+    /// [`settle`](Self::settle)d and [`stamp`](Self::stamp)ed.
+    fn refuse(&self, failure: Failure) -> Rejection {
+        self.stamp(self.settle(failure))
+    }
+
+    /// `rejection`, naming this verifier's protected-resource metadata if
+    /// it publishes any.
+    fn stamp(&self, rejection: Rejection) -> Rejection {
+        match self.resource_metadata_url() {
+            Some(url) => rejection.with_resource_metadata(url),
+            None => rejection,
+        }
+    }
+
     /// The rejection for `failure` when nothing will wait for a refetch:
     /// an unknown `kid` still asks for one, for the requests after it.
-    fn settle(failure: Failure) -> Rejection {
+    fn settle(&self, failure: Failure) -> Rejection {
         #[cfg(feature = "remote")]
         if let Failure::UnknownKid(source) = &failure {
             let _ = source.ask_for_kid();
+            let unknown = Failure::Refused(Reason::UnknownKey);
+            unknown.report(&self.inner.series, &Seen::default());
         }
         failure.rejection()
     }
@@ -186,9 +209,17 @@ impl<T: Claims> Verifier<T> {
             None => false,
         };
         if !fetched {
-            return Err(Rejection::new(Reason::UnknownKey));
+            let unknown = Failure::Refused(Reason::UnknownKey);
+            unknown.report(&self.inner.series, &Seen::default());
+            return Err(unknown.rejection());
         }
-        again().map_err(Failure::rejection)
+        again().map_err(|failure| {
+            // A second miss was not reported by the pipeline.
+            if matches!(failure, Failure::UnknownKid(_)) {
+                observe::refused(&self.inner.series, Reason::UnknownKey, &Seen::default());
+            }
+            failure.rejection()
+        })
     }
 
     /// Runs only the size gate, the header rules, key selection, the
@@ -199,9 +230,14 @@ impl<T: Claims> Verifier<T> {
     pub fn verify_signature(&self, token: &str) -> Result<(), Rejection> {
         let inner = &*self.inner;
         inner
-            .authenticated(token, inner.clock.now(), |_, _| Ok(()))
+            .authenticated(
+                token,
+                inner.clock.now(),
+                &mut Seen::default(),
+                |_, _| Ok(()),
+            )
             .map(|((), _)| ())
-            .map_err(Self::settle)
+            .map_err(|failure| self.refuse(failure))
     }
 
     /// Replaces the keys (say, after a key rotation). Claims cached under a
@@ -337,5 +373,29 @@ impl<T: Claims> Verifier<T> {
     /// The current time by this verifier's clock.
     pub fn now(&self) -> u64 {
         self.inner.clock.now()
+    }
+
+    /// The protected-resource metadata (RFC 9728) this verifier publishes,
+    /// if it was built with
+    /// [`protected_resource`](VerifierBuilder::protected_resource): mount
+    /// it at its [`path`](ResourceMetadata::path).
+    pub fn resource_metadata(&self) -> Option<ResourceMetadata> {
+        self.inner.metadata.clone()
+    }
+
+    /// The metadata URL every challenge names, if any.
+    pub(crate) fn resource_metadata_url(&self) -> Option<&'static str> {
+        self.inner.metadata.as_ref().map(ResourceMetadata::url)
+    }
+
+    /// Which verifier this is (clones are the same one), so that claims it
+    /// verified are taken over only by extractors that use it too.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).cast::<()>().addr()
+    }
+
+    /// How claims are copied out of this verifier's cache, if it has one.
+    pub(crate) fn clone_fn(&self) -> Option<fn(&T) -> T> {
+        self.inner.cache.as_ref().map(|cache| cache.clone)
     }
 }

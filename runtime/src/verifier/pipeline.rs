@@ -16,6 +16,7 @@ use crate::http::rejection::Rejection;
 use crate::keys::remote::source::RemoteKeys;
 use crate::keys::ring::Keyring;
 use crate::keys::set::KeySet;
+use crate::observe::{self, Seen, Series};
 use crate::reason::Reason;
 use crate::token::{self, Segments};
 
@@ -40,6 +41,18 @@ impl From<Reason> for Failure {
 }
 
 impl Failure {
+    /// Reports a final failure (a refused token, or unavailable keys; an
+    /// unknown `kid` is reported once its refetch is settled).
+    pub(crate) fn report(&self, series: &Series, seen: &Seen) {
+        match self {
+            Self::Refused(reason) => observe::refused(series, *reason, seen),
+            #[cfg(feature = "remote")]
+            Self::Unavailable { .. } => observe::refused(series, Reason::KeysUnavailable, seen),
+            #[cfg(feature = "remote")]
+            Self::UnknownKid(_) => {}
+        }
+    }
+
     /// The rejection, once no refetch will be waited for.
     pub(crate) fn rejection(self) -> Rejection {
         match self {
@@ -81,10 +94,49 @@ impl<T: Claims> Inner<T> {
             && bytes.len() <= self.max_token_bytes
             && let Some(cached) = cache.claims.get(bytes, now)
         {
+            observe::accepted(&self.series);
             return Ok(hit(cache, &cached));
         }
-        let token = credentials.text()?;
-        let ((claims, exp), life) = self.authenticated(token, now, |bytes, issuers| {
+        let mut seen = Seen::default();
+        #[allow(clippy::let_unit_value)]
+        let mut issuer = observe::IssuerLabel::default();
+        let verdict = credentials.text().map_err(Failure::from).and_then(|token| {
+            self.authenticated(token, now, &mut seen, |bytes, issuers| {
+                self.claims(bytes, issuers, now, &mut issuer)
+            })
+            .map(|verdict| (token, verdict))
+        });
+        let (token, ((claims, exp), life)) = match verdict {
+            Ok(verdict) => verdict,
+            Err(failure) => {
+                seen.issuer(issuer);
+                failure.report(&self.series, &seen);
+                return Err(failure);
+            }
+        };
+        observe::accepted(&self.series);
+        // Only fully validated claims go in, and never past `exp` itself (the
+        // leeway is for clock skew at validation, not for keeping). An entry
+        // whose key is withdrawn meanwhile goes in unreachable.
+        let cache = self.cache.as_ref().filter(|_| matches!(exp, Date::At(_)));
+        let (result, cached) = fresh(cache, claims);
+        if let (Some(cache), Some(cached), Date::At(exp)) = (cache, cached, exp) {
+            cache.claims.insert(token, cached, &life, exp, now);
+        }
+        Ok(result)
+    }
+
+    /// The claims stage, once the signature holds: the payload read once for
+    /// the claims and the registered claims together, and the registered
+    /// claims judged; `issuer` is told which accepted issuer the token names.
+    fn claims(
+        &self,
+        bytes: &[u8],
+        issuers: &[Arc<str>],
+        now: u64,
+        issuer: &mut observe::IssuerLabel,
+    ) -> Result<(T, Date), Reason> {
+        {
             let payload = token::payload_text(bytes)?;
             // One pass reads the claims and the registered claims together.
             let mut pass = RegisteredPass::with_issuers(&self.rules, issuers);
@@ -95,21 +147,17 @@ impl<T: Claims> Inner<T> {
                 // as expired): the registered claims alone are read again.
                 let mut pass = RegisteredPass::with_issuers(&self.rules, issuers);
                 registered::registered(&mut pass, payload)?;
+                *issuer = observe::issuer_label(issuers, pass.found.issuer);
                 self.rules.validate(&pass.found, now)?;
                 return Err(Reason::Claims);
             };
-            self.rules.validate(&pass.found, now)?;
+            // The label is wanted for a refusal only (an accepted token's
+            // count is not labelled by issuer).
+            self.rules.validate(&pass.found, now).inspect_err(|_| {
+                *issuer = observe::issuer_label(issuers, pass.found.issuer);
+            })?;
             Ok((claims, pass.found.exp))
-        })?;
-        // Only fully validated claims go in, and never past `exp` itself (the
-        // leeway is for clock skew at validation, not for keeping). An entry
-        // whose key is withdrawn meanwhile goes in unreachable.
-        let cache = self.cache.as_ref().filter(|_| matches!(exp, Date::At(_)));
-        let (result, cached) = fresh(cache, claims);
-        if let (Some(cache), Some(cached), Date::At(exp)) = (cache, cached, exp) {
-            cache.claims.insert(token, cached, &life, exp, now);
         }
-        Ok(result)
     }
 
     /// The front half: the size gate and the shape, the key set (the
@@ -124,12 +172,20 @@ impl<T: Claims> Inner<T> {
         &self,
         token: &str,
         #[cfg_attr(not(feature = "remote"), allow(unused_variables))] now: u64,
-        claims: impl FnOnce(&[u8], &[Box<str>]) -> Result<R, Reason>,
+        seen: &mut Seen,
+        claims: impl FnOnce(&[u8], &[Arc<str>]) -> Result<R, Reason>,
     ) -> Result<(R, Arc<Life>), Failure> {
         let segments = token::split(token, self.max_token_bytes)?;
         match &self.keys {
             Keyring::Fixed { set, .. } => {
-                match self.judge(&segments, &set.load(), false, &self.rules.issuers, claims)? {
+                match self.judge(
+                    &segments,
+                    &set.load(),
+                    false,
+                    &self.rules.issuers,
+                    seen,
+                    claims,
+                )? {
                     Judged::Verified(verdict, life) => Ok((verdict, life)),
                     Judged::KidMiss => Err(Reason::UnknownKey.into()),
                 }
@@ -149,7 +205,7 @@ impl<T: Claims> Inner<T> {
                 let Some(set) = &*keys else {
                     return Err(Failure::Unavailable { retry_after: 1 });
                 };
-                match self.judge(&segments, set, true, issuers, claims)? {
+                match self.judge(&segments, set, true, issuers, seen, claims)? {
                     Judged::Verified(verdict, life) => Ok((verdict, life)),
                     Judged::KidMiss => Err(Failure::UnknownKid(Arc::clone(source))),
                 }
@@ -164,18 +220,22 @@ impl<T: Claims> Inner<T> {
         segments: &Segments<'_>,
         keys: &KeySet,
         fetchable: bool,
-        issuers: &[Box<str>],
-        claims: impl FnOnce(&[u8], &[Box<str>]) -> Result<R, Reason>,
+        issuers: &[Arc<str>],
+        seen: &mut Seen,
+        claims: impl FnOnce(&[u8], &[Arc<str>]) -> Result<R, Reason>,
     ) -> Result<Judged<R>, Reason> {
         let chosen = token::header(
             segments.header,
             &self.known_headers,
             self.algorithms,
             self.typ,
-            |alg, kid| match keys.select(alg, kid) {
-                Ok(bound) => Ok(Some(bound)),
-                Err(_) if fetchable && kid.is_some_and(|kid| keys.may_fetch(kid)) => Ok(None),
-                Err(reason) => Err(reason),
+            |alg, kid| {
+                seen.alg(alg);
+                match keys.select(alg, kid) {
+                    Ok(bound) => Ok(Some(bound)),
+                    Err(_) if fetchable && kid.is_some_and(|kid| keys.may_fetch(kid)) => Ok(None),
+                    Err(reason) => Err(reason),
+                }
             },
         )?;
         let (alg, Some(bound)) = chosen else {

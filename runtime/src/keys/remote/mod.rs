@@ -12,6 +12,7 @@ mod client;
 mod fetch;
 mod jwks;
 pub(crate) mod source;
+pub(crate) mod task;
 
 use core::fmt;
 use core::time::Duration;

@@ -19,23 +19,24 @@ use core::fmt;
 use core::time::Duration;
 use std::hash::BuildHasher as _;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::{ArcSwapOption, Guard};
 use tokio::sync::{mpsc, watch};
 
 use super::client::HttpClient;
-use super::fetch::{self, FetchError, shown};
+use super::fetch::shown;
 use super::jwks;
 use super::{RemoteError, RemoteIssuer, Settings};
 use crate::algorithm::Algorithm;
 use crate::clock::{Clock, Timer};
 use crate::keys::set::{self, KeySet};
+use crate::observe::keys::{self as observe, Tags, Trigger};
 
 /// What a JWK set response may be labelled.
-const JWKS_TYPES: &[&str] = &["application/json", "application/jwk-set+json"];
+pub(super) const JWKS_TYPES: &[&str] = &["application/json", "application/jwk-set+json"];
 /// What a discovery document may be labelled.
-const DISCOVERY_TYPES: &[&str] = &["application/json"];
+pub(super) const DISCOVERY_TYPES: &[&str] = &["application/json"];
 
 /// What every issuer's task shares: the client, the timer, the verifier's
 /// clock and the algorithms the claims type pins.
@@ -44,6 +45,8 @@ pub(crate) struct Context {
     pub(crate) timer: Arc<dyn Timer>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) pinned: &'static [Algorithm],
+    /// The claims type's name, for the events and series.
+    pub(crate) claims: &'static str,
 }
 
 /// Whether an issuer's keys are fresh, served past their lifetime, or not
@@ -122,6 +125,12 @@ struct State {
     applied: u64,
     /// When the last fetch asked for by an unknown `kid` was (timer ms).
     last_kid_fetch: Option<u64>,
+    /// What asked for the fetch not yet begun, if anything did.
+    trigger: Option<Trigger>,
+    /// The state last announced to the application.
+    announced: Option<KeyState>,
+    /// The cooldown (by its `last_kid_fetch`) whose refusals were announced.
+    cooldown_announced: Option<u64>,
     /// Failures since the last success.
     failures: u32,
     /// When the key set in service was fetched, and when its lifetime ends.
@@ -142,7 +151,7 @@ struct State {
 pub(crate) struct RemoteKeys {
     /// The issuer, as a one-item list: what a token's `iss` is compared with
     /// when a verifier has several issuers.
-    pub(crate) issuer: [Box<str>; 1],
+    pub(crate) issuer: [Arc<str>; 1],
     keys: ArcSwapOption<KeySet>,
     /// By the verifier's clock, the second from which the key set in service
     /// no longer verifies (its lifetime plus `max_stale`); 0 before the first.
@@ -158,35 +167,24 @@ pub(crate) struct RemoteKeys {
     done: watch::Receiver<u64>,
     /// Shown until discovery has found the JWK set's URL.
     first_url: String,
+    /// The labels of this issuer's events and series.
+    tags: Tags,
 }
 
 /// Why a fetch failed: the URL (without its query) and the cause.
-struct Failure {
-    url: String,
-    cause: String,
+pub(super) struct Failure {
+    pub(super) url: String,
+    pub(super) cause: String,
 }
 
 /// A key set as fetched: its keys read, and its lifetime from the response.
-struct Fetched {
-    keys: Vec<jwks::ReadKey>,
-    max_age: Option<u64>,
-    url: String,
+pub(super) struct Fetched {
+    pub(super) keys: Vec<jwks::ReadKey>,
+    pub(super) max_age: Option<u64>,
+    pub(super) url: String,
 }
 
-/// What the task holds: where to fetch from, and everything it needs that
-/// requests do not.
-struct Task {
-    keys: Weak<RemoteKeys>,
-    wake: mpsc::Receiver<()>,
-    done: watch::Sender<u64>,
-    context: Arc<Context>,
-    issuer: Box<str>,
-    discovery: Option<http::Uri>,
-    jwks: Option<http::Uri>,
-    settings: Settings,
-}
-
-fn millis(duration: Duration) -> u64 {
+pub(super) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -199,22 +197,23 @@ fn jitter(value: u64, low: u64, high: u64) -> u64 {
 }
 
 impl RemoteKeys {
-    /// Starts `issuer`'s task on the current tokio runtime.
-    pub(crate) fn start(
-        issuer: RemoteIssuer,
-        context: Arc<Context>,
-    ) -> Result<Arc<Self>, RemoteError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| RemoteError::NoRuntime)?;
-        let (wake_tx, wake_rx) = mpsc::channel(1);
-        let (done_tx, done_rx) = watch::channel(0);
+    /// The key source of `issuer`, empty, woken through `wake` and telling
+    /// of finished fetches through `done`; its task is started by
+    /// [`task::start`](super::task::start).
+    pub(super) fn new(
+        issuer: &RemoteIssuer,
+        context: &Context,
+        wake: mpsc::Sender<()>,
+        done: watch::Receiver<u64>,
+    ) -> Self {
         let first_url = issuer
             .discovery
             .as_ref()
             .or(issuer.jwks.as_ref())
             .map(shown)
             .unwrap_or_default();
-        let keys = Arc::new(Self {
-            issuer: [issuer.issuer.clone()],
+        Self {
+            issuer: [Arc::from(&*issuer.issuer)],
             keys: ArcSwapOption::empty(),
             usable_until: AtomicU64::new(0),
             retry_after: AtomicU32::new(1),
@@ -225,22 +224,14 @@ impl RemoteKeys {
             }),
             settings: issuer.settings,
             timer: Arc::clone(&context.timer),
-            wake: wake_tx,
-            done: done_rx,
+            wake,
+            done,
             first_url,
-        });
-        let task = Task {
-            keys: Arc::downgrade(&keys),
-            wake: wake_rx,
-            done: done_tx,
-            context,
-            issuer: issuer.issuer,
-            discovery: issuer.discovery,
-            jwks: issuer.jwks,
-            settings: issuer.settings,
-        };
-        runtime.spawn(task.run());
-        Ok(keys)
+            tags: Tags {
+                claims: context.claims,
+                issuer: Arc::from(&*issuer.issuer),
+            },
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -275,11 +266,16 @@ impl RemoteKeys {
             .is_some_and(|last| now < last.saturating_add(cooldown))
         {
             state.kid_refused += 1;
+            if state.cooldown_announced != state.last_kid_fetch {
+                state.cooldown_announced = state.last_kid_fetch;
+                observe::cooldown(&self.tags);
+            }
             return None;
         }
         state.last_kid_fetch = Some(now);
         state.kid_refetches += 1;
         state.requested = true;
+        state.trigger = Some(Trigger::UnknownKid);
         let wanted = state.started + 1;
         drop(state);
         // A full channel already holds a wake-up; a closed one has no task.
@@ -317,6 +313,7 @@ impl RemoteKeys {
         let wanted = {
             let mut state = self.lock();
             state.requested = true;
+            state.trigger = Some(Trigger::Reload);
             state.started + 1
         };
         let _ = self.wake.try_send(());
@@ -371,16 +368,7 @@ impl RemoteKeys {
         let now = self.timer.now_millis();
         let keys = self.keys.load().as_ref().map_or(0, |set| set.len());
         let state = self.lock();
-        let stale_until = state
-            .expires_at
-            .saturating_add(millis(self.settings.max_stale));
-        let key_state = match state.fetched_at {
-            None if state.failures == 0 => KeyState::Starting,
-            None => KeyState::Failing,
-            Some(_) if now < state.expires_at => KeyState::Fresh,
-            Some(_) if now < stale_until => KeyState::Stale,
-            Some(_) => KeyState::Failing,
-        };
+        let key_state = self.key_state(&state, now);
         IssuerStatus {
             issuer: self.issuer[0].to_string(),
             jwks_url: state.jwks_url.clone(),
@@ -405,14 +393,53 @@ impl RemoteKeys {
         }
     }
 
+    /// The keys' state at `now` (timer milliseconds).
+    fn key_state(&self, state: &State, now: u64) -> KeyState {
+        let stale_until = state
+            .expires_at
+            .saturating_add(millis(self.settings.max_stale));
+        match state.fetched_at {
+            None if state.failures == 0 => KeyState::Starting,
+            None => KeyState::Failing,
+            Some(_) if now < state.expires_at => KeyState::Fresh,
+            Some(_) if now < stale_until => KeyState::Stale,
+            Some(_) => KeyState::Failing,
+        }
+    }
+
+    /// Tells the application when the keys' state has changed since it was
+    /// last told; when the state changes next by itself (the lifetime or
+    /// `max_stale` running out), in timer milliseconds.
+    pub(super) fn announce(&self, now: u64) -> u64 {
+        let mut state = self.lock();
+        let current = self.key_state(&state, now);
+        let previous = state.announced.unwrap_or(KeyState::Starting);
+        if previous != current {
+            state.announced = Some(current);
+            let error = state
+                .last_error
+                .as_ref()
+                .map(|(url, cause)| format!("{url}: {cause}"));
+            observe::state(&self.tags, previous, current, error.as_deref());
+        }
+        match current {
+            KeyState::Fresh => state.expires_at,
+            KeyState::Stale => state
+                .expires_at
+                .saturating_add(millis(self.settings.max_stale)),
+            _ => u64::MAX,
+        }
+    }
+
     /// A watch of the number of the last completed fetch, which closes
     /// when the task has ended.
     pub(crate) fn task_watch(&self) -> watch::Receiver<u64> {
         self.done.clone()
     }
 
-    /// Begins a fetch if one is due at `now` or was asked for: its number.
-    fn begin(&self, now: u64) -> Option<u64> {
+    /// Begins a fetch if one is due at `now` or was asked for: its number,
+    /// and what started it.
+    pub(super) fn begin(&self, now: u64) -> Option<(u64, Trigger)> {
         let mut state = self.lock();
         if !state.requested && now < state.next_due {
             return None;
@@ -420,18 +447,29 @@ impl RemoteKeys {
         state.requested = false;
         state.started += 1;
         state.in_flight = Some(state.started);
-        Some(state.started)
+        let trigger = match state.trigger.take() {
+            Some(asked) => asked,
+            None if state.fetched_at.is_none() && state.failures == 0 => Trigger::Startup,
+            None => Trigger::Scheduled,
+        };
+        Some((state.started, trigger))
     }
 
     /// When the task should wake next, if nothing asks it to earlier.
-    fn next_due(&self) -> u64 {
+    pub(super) fn next_due(&self) -> u64 {
         let state = self.lock();
         if state.requested { 0 } else { state.next_due }
     }
 
     /// Keeps what fetch `number` brought, unless a later fetch's outcome was
     /// kept already.
-    fn apply(&self, number: u64, outcome: Result<Fetched, Failure>, context: &Context) {
+    pub(super) fn apply(
+        &self,
+        number: u64,
+        trigger: Trigger,
+        outcome: Result<Fetched, Failure>,
+        context: &Context,
+    ) {
         let now = context.timer.now_millis();
         let outcome = outcome.and_then(|fetched| {
             let count = fetched.keys.len();
@@ -466,9 +504,19 @@ impl RemoteKeys {
                     .map_or(s.default_lifetime, Duration::from_secs)
                     .clamp(s.min_lifetime, s.max_lifetime);
                 let set = match self.keys.load_full() {
-                    Some(previous) => set.succeed(&previous),
+                    Some(previous) => {
+                        let (added, removed) = set.changes(&previous);
+                        if added + removed > 0 {
+                            observe::rotated(&self.tags, added, removed);
+                        }
+                        set.succeed(&previous)
+                    }
                     None => set,
                 };
+                if notes != state.skipped {
+                    observe::skipped(&self.tags, &notes);
+                }
+                observe::fetched(&self.tags, trigger, Some((set.len(), context.clock.now())));
                 self.keys.store(Some(Arc::new(set)));
                 let usable = lifetime.saturating_add(s.max_stale).as_secs();
                 self.usable_until.store(
@@ -488,6 +536,10 @@ impl RemoteKeys {
             Err(Failure { url, cause }) => {
                 state.failures = state.failures.saturating_add(1);
                 state.failed += 1;
+                observe::fetched(&self.tags, trigger, None);
+                if state.failures == 1 && state.fetched_at.is_some() {
+                    observe::refresh_failed(&self.tags, &format!("{url}: {cause}"));
+                }
                 let doubled = s
                     .min_backoff
                     .saturating_mul(1 << (state.failures - 1).min(20))
@@ -510,109 +562,6 @@ impl fmt::Debug for RemoteKeys {
             .field("state", &status.state)
             .field("keys", &status.keys)
             .finish_non_exhaustive()
-    }
-}
-
-/// The members of a discovery document claimguard reads.
-#[derive(serde::Deserialize)]
-struct Discovery {
-    issuer: String,
-    jwks_uri: String,
-}
-
-impl Task {
-    async fn run(mut self) {
-        loop {
-            let due = match self.keys.upgrade() {
-                Some(keys) => keys.next_due(),
-                None => return,
-            };
-            tokio::select! {
-                biased;
-                message = self.wake.recv() => {
-                    if message.is_none() {
-                        return;
-                    }
-                }
-                () = self.context.timer.sleep_until(due) => {}
-            }
-            let now = self.context.timer.now_millis();
-            let Some(number) = self.keys.upgrade().and_then(|keys| keys.begin(now)) else {
-                continue;
-            };
-            let outcome = self.fetch().await;
-            let Some(keys) = self.keys.upgrade() else {
-                return;
-            };
-            keys.apply(number, outcome, &self.context);
-            drop(keys);
-            self.done.send_replace(number);
-        }
-    }
-
-    /// One fetch of the JWK set, after discovery if its URL is not known
-    /// yet (discovery runs until it succeeds once).
-    async fn fetch(&mut self) -> Result<Fetched, Failure> {
-        let uri = match &self.jwks {
-            Some(uri) => uri.clone(),
-            None => {
-                let uri = self.discover().await?;
-                self.jwks = Some(uri.clone());
-                uri
-            }
-        };
-        let url = shown(&uri);
-        let fetched = self.get(&uri, JWKS_TYPES).await?;
-        let keys = jwks::read(&fetched.body, self.settings.max_keys).map_err(|cause| Failure {
-            url: url.clone(),
-            cause,
-        })?;
-        Ok(Fetched {
-            keys,
-            max_age: fetched.max_age,
-            url,
-        })
-    }
-
-    async fn get(&self, uri: &http::Uri, accept: &[&str]) -> Result<fetch::Fetched, Failure> {
-        fetch::fetch(
-            &*self.context.client,
-            &*self.context.timer,
-            uri,
-            accept,
-            self.settings.max_body_bytes,
-            millis(self.settings.fetch_timeout),
-        )
-        .await
-        .map_err(|error: FetchError| Failure {
-            url: shown(uri),
-            cause: error.to_string(),
-        })
-    }
-
-    /// The JWK set's URL, from the discovery document, once its `issuer` is
-    /// exactly the configured one.
-    async fn discover(&self) -> Result<http::Uri, Failure> {
-        let Some(uri) = &self.discovery else {
-            return Err(Failure {
-                url: String::new(),
-                cause: "no discovery URL".to_owned(),
-            });
-        };
-        let fail = |cause: String| Failure {
-            url: shown(uri),
-            cause,
-        };
-        let fetched = self.get(uri, DISCOVERY_TYPES).await?;
-        let document: Discovery = serde_json::from_slice(&fetched.body)
-            .map_err(|e| fail(format!("not a discovery document: {e}")))?;
-        if document.issuer != *self.issuer {
-            return Err(fail(format!(
-                "the document names issuer {:?}, not the configured one",
-                fetch::clipped(&document.issuer, 200)
-            )));
-        }
-        super::checked_url(&document.jwks_uri).map_err(|e| fail(format!("its jwks_uri: {e}")))
     }
 }
 
@@ -641,11 +590,14 @@ mod tests {
             timer: Arc::new(clock.clone()),
             clock: Arc::new(clock),
             pinned: &[Algorithm::ES256],
+            claims: "test",
         });
         let issuer = RemoteIssuer::with_jwks("https://idp.example", "https://idp.example/jwks")
             .unwrap_or_else(|e| panic!("{e}"));
-        let keys =
-            RemoteKeys::start(issuer, Arc::clone(&context)).unwrap_or_else(|e| panic!("{e}"));
+        // The source alone, without its task: the test plays the task.
+        let (wake, _woken) = mpsc::channel(1);
+        let (_done, done) = watch::channel(0);
+        let keys = RemoteKeys::new(&issuer, &context, wake, done);
         let fetched = || {
             let keys = jwks::read(SET.as_bytes(), 64).unwrap_or_else(|e| panic!("{e}"));
             Ok(Fetched {
@@ -661,13 +613,13 @@ mod tests {
             })
         };
         // Fetch 2 completes first; fetch 1, older, completes after it.
-        keys.apply(2, fetched(), &context);
-        keys.apply(1, failed("older"), &context);
+        keys.apply(2, Trigger::Scheduled, fetched(), &context);
+        keys.apply(1, Trigger::Scheduled, failed("older"), &context);
         let status = keys.status();
         assert_eq!((status.keys, status.fetches, status.failures), (1, 1, 0));
         assert_eq!(status.last_error, None);
         // A newer failure counts, and keeps the keys.
-        keys.apply(3, failed("newer"), &context);
+        keys.apply(3, Trigger::Scheduled, failed("newer"), &context);
         let status = keys.status();
         assert_eq!((status.keys, status.fetches, status.failures), (1, 2, 1));
         assert_eq!(

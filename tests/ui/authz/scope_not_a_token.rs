@@ -1,0 +1,5 @@
+claimguard::requirement! {
+    struct Bad = scope("orders read");
+}
+
+fn main() {}

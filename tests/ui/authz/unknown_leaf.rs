@@ -1,0 +1,5 @@
+claimguard::requirement! {
+    struct Bad = scop("orders:read");
+}
+
+fn main() {}
