@@ -9,7 +9,10 @@
 //! Modes: `a_no_auth`, `b_handwritten`, `c_axum_jwt_auth`,
 //! `d_claimguard_cold`, `e_claimguard_cached`, `f_claimguard_shared`,
 //! `g_granted`, `h_authorized` (one HS256 request through
-//! `Router::oneshot`, as in `benches/requests.rs`), and
+//! `Router::oneshot`, as in `benches/requests.rs`), `i_dpop_bearer` and
+//! `j_dpop` (the cached token as `Bearer`, and bound as `DPoP` with its
+//! ES256 proof, and `k_dpop_es256_verify`, its signature check alone, as
+//! in `benches/dpop.rs`), and
 //! `<alg>/<variant>` for `alg` in `HS256 RS256 ES256 EdDSA` and `variant` in
 //! `claimguard jsonwebtoken_decode crypto_verify prepared_verify` (as in
 //! `benches/algorithms.rs`).
@@ -26,6 +29,9 @@ use tower::ServiceExt as _;
 
 #[path = "../shared/axum_jwt_auth.rs"]
 mod alternatives;
+
+#[path = "../shared/dpop.rs"]
+mod dpop_setup;
 
 use alternatives::axum_jwt_auth_app;
 
@@ -50,6 +56,9 @@ fn main() {
 }
 
 fn request_mode(mode: &str, n: u32) {
+    if matches!(mode, "i_dpop_bearer" | "j_dpop" | "k_dpop_es256_verify") {
+        return dpop_mode(mode, n);
+    }
     let app = match mode {
         "a_no_auth" => no_auth_app(),
         "b_handwritten" => handwritten_app(),
@@ -133,5 +142,43 @@ fn algorithm(alg: Alg, variant: &str, n: u32) {
             }
         }
         other => panic!("unknown variant {other}"),
+    }
+}
+
+/// The DPoP bench's bearer or DPoP request, or its ES256 check alone, `n`
+/// times.
+fn dpop_mode(mode: &str, n: u32) {
+    let setup = dpop_setup::setup();
+    if mode == "k_dpop_es256_verify" {
+        for _ in 0..n {
+            assert!(
+                setup
+                    .es256
+                    .verify(black_box(&setup.message), black_box(&setup.signature))
+            );
+        }
+        return;
+    }
+    let dpop = mode == "j_dpop";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..n {
+        let (app, request) = if dpop {
+            (
+                &setup.dpop_app,
+                dpop_setup::dpop_request(&setup.bound, &setup.proof),
+            )
+        } else {
+            (&setup.bearer_app, dpop_setup::bearer_request(&setup.token))
+        };
+        let status = runtime.block_on(async {
+            app.clone()
+                .oneshot(black_box(request))
+                .await
+                .unwrap_or_else(|e| match e {})
+                .status()
+        });
+        assert_eq!(status, StatusCode::NO_CONTENT);
     }
 }

@@ -7,7 +7,10 @@
 //! before it listens, and otherwise exits with status 1 and a one-line
 //! reason. `GET /metrics` serves claimguard's series (and any other) in the
 //! Prometheus text format; claimguard's events go to stderr (`RUST_LOG`-style
-//! filtering is left out: `info` and above).
+//! filtering is left out: `info` and above). Tokens bound to a DPoP key
+//! (RFC 9449) need `Authorization: DPoP` and a proof for `PUBLIC_ORIGIN`
+//! (default `http://` + `CLAIMGUARD_ADDR`); `REDIS_URL`, when set, keeps
+//! the proofs seen in Redis, shared by every instance.
 
 use std::time::Duration;
 

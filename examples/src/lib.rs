@@ -104,7 +104,10 @@ pub mod oidc {
     //! background. `GET /health`, `GET /ready`, `GET /me`; `GET /orders`
     //! (scope `orders:read`) and `POST /orders` (scope `orders:write`); its
     //! protected-resource metadata (RFC 9728) at
-    //! `/.well-known/oauth-protected-resource`.
+    //! `/.well-known/oauth-protected-resource`. A token bound to a DPoP key
+    //! (`cnf.jkt`) must come as `Authorization: DPoP` with a valid proof for
+    //! `PUBLIC_ORIGIN`, on every route; a token without `cnf` is a bearer
+    //! token as before.
 
     use std::time::Duration;
 
@@ -114,6 +117,7 @@ pub mod oidc {
     use axum::http::StatusCode;
     use axum::routing::get;
     use claimguard::authz::ProtectedResource;
+    use claimguard::dpop::{DEFAULT_REDIS_TIMEOUT, DpopVerifier, RedisReplayStore};
     use claimguard::remote::{RemoteError, RemoteIssuer};
     use claimguard::{Authorized, Claims, Requirement, Scopes, Verifier};
     use serde::Serialize;
@@ -173,17 +177,19 @@ pub mod oidc {
     }
 
     /// The verifier: keys by discovery from `issuer`, tokens for
-    /// `audience`, protected-resource metadata for `resource`; waits for
-    /// the first key set at most `wait`.
+    /// `audience`, protected-resource metadata for `resource`, DPoP-bound
+    /// tokens by `dpop`; waits for the first key set at most `wait`.
     pub async fn verifier(
         issuer: &str,
         audience: &str,
         resource: ProtectedResource,
         wait: Duration,
+        dpop: DpopVerifier,
     ) -> Result<Verifier<AccessToken>, RemoteError> {
         Verifier::builder()
             .audiences([audience])
             .protected_resource(resource)
+            .dpop(dpop)
             .remote(RemoteIssuer::discover(issuer)?.start_timeout(wait))
             .start()
             .await
@@ -248,9 +254,13 @@ pub mod oidc {
         pub audience: String,
         /// `CLAIMGUARD_ADDR`, `127.0.0.1:3000` by default.
         pub addr: String,
-        /// `PUBLIC_ORIGIN`, the service's address as its clients see it (the
-        /// protected resource of RFC 9728): `http://` and `addr` by default.
+        /// `PUBLIC_ORIGIN`, the origin clients address the service by (the
+        /// protected resource of RFC 9728, and a DPoP proof's `htu`):
+        /// `http://` and `addr` by default.
         pub public_origin: String,
+        /// `REDIS_URL`: when set, DPoP proofs are remembered in this Redis,
+        /// shared by every instance; else in process.
+        pub redis_url: Option<String>,
     }
 
     impl Settings {
@@ -263,9 +273,26 @@ pub mod oidc {
                 issuer: required("OIDC_ISSUER")?,
                 audience: required("OIDC_AUDIENCE")?,
                 public_origin: var("PUBLIC_ORIGIN").unwrap_or_else(|| format!("http://{addr}")),
+                redis_url: var("REDIS_URL"),
                 addr,
             })
         }
+    }
+
+    /// The DPoP verifier of `settings`: proofs for its public origin,
+    /// remembered in its Redis if it names one (connected within the
+    /// store's timeout), else in process.
+    pub async fn dpop(settings: &Settings) -> Result<DpopVerifier, String> {
+        let mut builder = DpopVerifier::builder(&settings.public_origin);
+        if let Some(url) = &settings.redis_url {
+            let store = RedisReplayStore::connect(url, DEFAULT_REDIS_TIMEOUT)
+                .await
+                .map_err(|e| format!("REDIS_URL: {e}"))?;
+            builder = builder.replay_store(store);
+        }
+        builder
+            .build()
+            .map_err(|e| format!("PUBLIC_ORIGIN {:?}: {e}", settings.public_origin))
     }
 
     /// Waits for the first key set (at most `wait`), then binds; the
@@ -275,7 +302,8 @@ pub mod oidc {
         wait: Duration,
     ) -> Result<(Router, tokio::net::TcpListener), String> {
         let resource = resource(&settings.public_origin)?;
-        let verifier = verifier(&settings.issuer, &settings.audience, resource, wait)
+        let dpop = dpop(settings).await?;
+        let verifier = verifier(&settings.issuer, &settings.audience, resource, wait, dpop)
             .await
             .map_err(|e| e.to_string())?;
         let listener = tokio::net::TcpListener::bind(&settings.addr)

@@ -7,17 +7,26 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use claimguard::Algorithm;
-use claimguard::testing::TestIssuer;
+use claimguard::testing::{DpopKey, TestIssuer};
 use claimguard_examples::oidc::{self, Settings};
 use serde_json::json;
 
 const AUDIENCE: &str = "https://api.example/orders";
+const ORIGIN: &str = "http://127.0.0.1:3000";
 
-/// The service's public origin, the protected resource.
-const ORIGIN: &str = "https://api.example";
+/// The DPoP verifier of the default settings, replay store in process.
+fn in_process() -> claimguard::dpop::DpopVerifier {
+    claimguard::dpop::DpopVerifier::builder(ORIGIN)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The protected resource (the example derives it from `PUBLIC_ORIGIN`
+/// too; a test may set it apart).
+const RESOURCE: &str = "https://api.example";
 
 fn resource() -> claimguard::authz::ProtectedResource {
-    oidc::resource(ORIGIN).unwrap_or_else(|e| panic!("{e}"))
+    oidc::resource(RESOURCE).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn now() -> u64 {
@@ -51,9 +60,15 @@ fn access_token(idp: &TestIssuer, alg: Algorithm, scope: Option<&str>) -> String
 #[tokio::test]
 async fn routes_follow_the_contract() {
     let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
-    let verifier = oidc::verifier(&idp.issuer(), AUDIENCE, resource(), Duration::from_secs(10))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let verifier = oidc::verifier(
+        &idp.issuer(),
+        AUDIENCE,
+        resource(),
+        Duration::from_secs(10),
+        in_process(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let app = oidc::app(verifier);
     assert_eq!(
         claimguard_tests::call(&app, "/health", &[]).await.status,
@@ -124,9 +139,15 @@ async fn routes_follow_the_contract() {
 #[tokio::test]
 async fn orders_need_their_scopes() {
     let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
-    let verifier = oidc::verifier(&idp.issuer(), AUDIENCE, resource(), Duration::from_secs(10))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let verifier = oidc::verifier(
+        &idp.issuer(),
+        AUDIENCE,
+        resource(),
+        Duration::from_secs(10),
+        in_process(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let app = oidc::app(verifier);
     let metadata_url = "https://api.example/.well-known/oauth-protected-resource";
     let send = |method: &'static str, token: String| {
@@ -186,7 +207,7 @@ async fn orders_need_their_scopes() {
     assert_eq!(
         document,
         json!({
-            "resource": ORIGIN,
+            "resource": RESOURCE,
             "authorization_servers": [idp.issuer()],
             "scopes_supported": ["orders:read", "orders:write"],
             "bearer_methods_supported": ["header"],
@@ -211,16 +232,22 @@ fn settings_come_from_the_environment() {
     );
     assert_eq!(settings.addr, "127.0.0.1:3000");
     assert_eq!(settings.public_origin, "http://127.0.0.1:3000");
+    assert_eq!(settings.redis_url, None);
     let settings = Settings::from(env(&[
         ("OIDC_ISSUER", "https://i"),
         ("OIDC_AUDIENCE", "a"),
         ("CLAIMGUARD_ADDR", "0.0.0.0:8080"),
         ("PUBLIC_ORIGIN", "https://api.example"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/"),
     ]))
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (settings.addr.as_str(), settings.public_origin.as_str()),
         ("0.0.0.0:8080", "https://api.example")
+    );
+    assert_eq!(
+        settings.redis_url.as_deref(),
+        Some("redis://127.0.0.1:6379/")
     );
     let missing = Settings::from(env(&[("OIDC_ISSUER", "https://i")])).err();
     assert_eq!(missing.as_deref(), Some("OIDC_AUDIENCE is not set"));
@@ -240,7 +267,8 @@ async fn without_keys_it_exits_with_a_one_line_reason() {
         issuer: issuer.clone(),
         audience: AUDIENCE.into(),
         addr: "127.0.0.1:0".into(),
-        public_origin: ORIGIN.into(),
+        public_origin: RESOURCE.into(),
+        redis_url: None,
     };
     let reason = oidc::prepare(&settings, Duration::from_millis(200))
         .await
@@ -310,10 +338,15 @@ fn metrics_serves_claimguard_s_series_after_a_few_requests() {
     let body = metrics::with_local_recorder(&recorder, || {
         runtime.block_on(async {
             let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
-            let verifier =
-                oidc::verifier(&idp.issuer(), AUDIENCE, resource(), Duration::from_secs(10))
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
+            let verifier = oidc::verifier(
+                &idp.issuer(),
+                AUDIENCE,
+                resource(),
+                Duration::from_secs(10),
+                in_process(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
             let app = oidc::app(verifier).merge(claimguard_examples::metrics::routes(handle));
             let token = access_token(&idp, Algorithm::ES256, None);
             for _ in 0..3 {
@@ -340,4 +373,124 @@ fn metrics_serves_claimguard_s_series_after_a_few_requests() {
     }
     assert!(body.contains("claimguard_key_fetches_total{"), "{body}");
     assert!(body.contains("claimguard_keys_stale{"), "{body}");
+}
+
+/// An access token bound to `key` (`cnf.jkt`).
+fn bound_token(idp: &TestIssuer, key: &DpopKey) -> String {
+    let kid = idp
+        .published()
+        .into_iter()
+        .find(|k| k.starts_with("p256"))
+        .unwrap_or_default();
+    let claims = json!({
+        "iss": idp.issuer(), "aud": AUDIENCE, "sub": "svc", "client_id": "svc",
+        "iat": now(), "exp": now() + 600, "jti": "j-2", "cnf": { "jkt": key.thumbprint() },
+    });
+    idp.mint_with(Algorithm::ES256, &kid, &json!({ "typ": "at+jwt" }), &claims)
+        .unwrap_or_else(|| panic!("no P-256 key"))
+}
+
+/// `GET /me` with `Authorization: DPoP <token>` and `proof`.
+async fn me_with_proof(app: &axum::Router, token: &str, proof: &str) -> claimguard_tests::Reply {
+    let authorization = format!("DPoP {token}");
+    let headers = [
+        ("authorization", authorization.as_bytes()),
+        ("dpop", proof.as_bytes()),
+    ];
+    claimguard_tests::call(app, "/me", &headers).await
+}
+
+#[tokio::test]
+async fn dpop_bound_tokens_need_a_proof_for_the_public_origin() {
+    let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings::from(|name| match name {
+        "OIDC_ISSUER" => Some(idp.issuer()),
+        "OIDC_AUDIENCE" => Some(AUDIENCE.to_owned()),
+        _ => None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dpop = oidc::dpop(&settings)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let verifier = oidc::verifier(
+        &idp.issuer(),
+        AUDIENCE,
+        resource(),
+        Duration::from_secs(10),
+        dpop,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let app = oidc::app(verifier);
+    let key = DpopKey::new(Algorithm::ES256).unwrap_or_else(|e| panic!("{e}"));
+    let token = bound_token(&idp, &key);
+    let htu = format!("{ORIGIN}/me");
+    let proof = key.proof("GET", &htu, Some(&token), now());
+    let reply = me_with_proof(&app, &token, &proof).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    // Replayed, for another origin, or as a bearer token: refused.
+    let replayed = me_with_proof(&app, &token, &proof).await;
+    assert_eq!(replayed.status, StatusCode::UNAUTHORIZED, "{replayed:?}");
+    let elsewhere = key.proof("GET", "https://api.example/me", Some(&token), now());
+    let reply = me_with_proof(&app, &token, &elsewhere).await;
+    assert!(
+        reply.challenges[0].contains("the DPoP proof is for another URI"),
+        "{reply:?}"
+    );
+    let reply = claimguard_tests::bearer(&app, "/me", &token).await;
+    assert!(
+        reply.challenges[0].starts_with("DPoP error=\"invalid_token\""),
+        "{reply:?}"
+    );
+    // A token without `cnf` is a bearer token as before.
+    let plain = access_token(&idp, Algorithm::ES256, None);
+    let reply = claimguard_tests::bearer(&app, "/me", &plain).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+}
+
+#[tokio::test]
+async fn with_redis_url_two_instances_share_the_proofs_seen() {
+    let redis = claimguard_tests::redis::Redis::start();
+    let idp = TestIssuer::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings::from(|name| match name {
+        "OIDC_ISSUER" => Some(idp.issuer()),
+        "OIDC_AUDIENCE" => Some(AUDIENCE.to_owned()),
+        "REDIS_URL" => Some(redis.url()),
+        _ => None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut apps = Vec::new();
+    for _ in 0..2 {
+        let dpop = oidc::dpop(&settings)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let verifier = oidc::verifier(
+            &idp.issuer(),
+            AUDIENCE,
+            resource(),
+            Duration::from_secs(10),
+            dpop,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        apps.push(oidc::app(verifier));
+    }
+    let key = DpopKey::new(Algorithm::ES256).unwrap_or_else(|e| panic!("{e}"));
+    let token = bound_token(&idp, &key);
+    let proof = key.proof("GET", &format!("{ORIGIN}/me"), Some(&token), now());
+    assert_eq!(
+        me_with_proof(&apps[0], &token, &proof).await.status,
+        StatusCode::OK
+    );
+    let replayed = me_with_proof(&apps[1], &token, &proof).await;
+    assert!(
+        replayed.challenges[0].contains("the DPoP proof was used before"),
+        "{replayed:?}"
+    );
+    // A Redis that cannot be reached is a one-line reason at start-up.
+    let mut redis = redis;
+    redis.stop();
+    let reason = oidc::dpop(&settings).await.err().unwrap_or_default();
+    assert!(reason.starts_with("REDIS_URL: "), "{reason}");
+    assert!(!reason.contains('\n'), "{reason}");
 }

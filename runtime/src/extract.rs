@@ -18,6 +18,9 @@ use crate::http::rejection::Rejection;
 use crate::reason::Reason;
 use crate::verifier::{Failure, Verifier};
 
+#[cfg(feature = "dpop")]
+mod dpop;
+
 /// The future an extractor returns: ready at once, unless the token names a
 /// `kid` its issuer's key set lacks, when it waits for the shared refetch
 /// (at most the fetch timeout). Not part of the stable API.
@@ -27,7 +30,7 @@ pub struct Extract<O>(Stage<O>);
 
 enum Stage<O> {
     Ready(Option<O>),
-    #[cfg(feature = "remote")]
+    #[cfg(any(feature = "remote", feature = "dpop"))]
     Waiting(Pin<Box<dyn Future<Output = O> + Send>>),
 }
 
@@ -52,7 +55,10 @@ impl<O> Extract<O> {
 impl<O> Future for Extract<O> {
     type Output = O;
 
-    #[cfg_attr(not(feature = "remote"), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(feature = "remote", feature = "dpop")),
+        allow(unused_variables)
+    )]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
         match &mut self.get_mut().0 {
             Stage::Ready(output) => match output.take() {
@@ -61,7 +67,7 @@ impl<O> Future for Extract<O> {
                 // forever rather than a panic.
                 None => Poll::Pending,
             },
-            #[cfg(feature = "remote")]
+            #[cfg(any(feature = "remote", feature = "dpop"))]
             Stage::Waiting(future) => future.as_mut().poll(cx),
         }
     }
@@ -222,6 +228,10 @@ where
     let stamp = Stamp(verifier.resource_metadata_url());
     if let Some(claims) = (via.reuse)(&verifier, &mut parts.extensions) {
         return Extract::ready(finish(Outcome::Claims(claims), stamp));
+    }
+    #[cfg(feature = "dpop")]
+    if let Some(dpop_verifier) = verifier.dpop().cloned() {
+        return dpop::extract(parts, verifier, dpop_verifier, via, finish, stamp);
     }
     let refused = |rejection| Outcome::Refused(stamp.apply(rejection));
     let token = match credentials(parts, T::CONFIG.source) {

@@ -439,6 +439,22 @@
 //!     }
 //! }
 //! ```
+//! # Sender-constrained tokens (features `dpop`, `redis`)
+//!
+//! With the `dpop` feature, `VerifierBuilder::dpop` takes a
+//! `dpop::DpopVerifier` (the external origin clients address, the proof
+//! algorithms, the window, the replay store), and the claims type's
+//! extractors accept DPoP-bound tokens (RFC 9449): `Authorization: DPoP`
+//! with exactly one `DPoP` proof, checked on every request (a cached
+//! token's too), the token's `cnf.jkt` the proof key's thumbprint, each
+//! proof accepted once. A bound token sent as `Bearer` is refused; whether
+//! tokens without `cnf` are taken as bearer tokens is the DPoP verifier's
+//! mode. Refusals carry a `DPoP` challenge; the reason is `Reason::Dpop`.
+//! The replay store is in process by default; `redis` adds
+//! `dpop::RedisReplayStore`, shared by every instance of a service, which
+//! refuses (`503`) when Redis cannot answer within its timeout. The `dpop`
+//! module's documentation has the whole contract; `testing::DpopKey` signs
+//! proofs for tests.
 //!
 //! # Time
 //!
@@ -510,6 +526,9 @@ pub mod authz;
 mod cache;
 mod claims;
 mod clock;
+#[cfg(feature = "dpop")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+pub mod dpop;
 mod extract;
 mod http;
 mod json;

@@ -120,6 +120,8 @@ pub(crate) const fn reason_label(reason: Reason) -> &'static str {
         Reason::MissingClaim(_) => "missing_claim",
         Reason::KeysUnavailable => "keys_unavailable",
         Reason::InsufficientScope => "insufficient_scope",
+        #[cfg(feature = "dpop")]
+        Reason::Dpop(error) => error.label(),
     }
 }
 
@@ -182,6 +184,9 @@ pub(crate) struct Series {
     accepted: std::sync::OnceLock<metrics::Counter>,
     #[cfg(feature = "metrics")]
     refused: [std::sync::OnceLock<metrics::Counter>; Reason::ALL.len()],
+    /// The DPoP refusals, by [`DpopError::ALL`](crate::dpop::error::DpopError::ALL).
+    #[cfg(all(feature = "metrics", feature = "dpop"))]
+    dpop: [std::sync::OnceLock<metrics::Counter>; crate::dpop::error::DpopError::ALL.len()],
 }
 
 impl Series {
@@ -193,6 +198,8 @@ impl Series {
             accepted: std::sync::OnceLock::new(),
             #[cfg(feature = "metrics")]
             refused: core::array::from_fn(|_| std::sync::OnceLock::new()),
+            #[cfg(all(feature = "metrics", feature = "dpop"))]
+            dpop: core::array::from_fn(|_| std::sync::OnceLock::new()),
         }
     }
 }
@@ -212,7 +219,8 @@ pub(crate) fn accepted(series: &Series) {
 /// A refusal: an event at `debug`, and a count.
 #[inline]
 pub(crate) fn refused(series: &Series, reason: Reason, seen: &Seen) {
-    let outcome = if reason == Reason::KeysUnavailable {
+    // Not the client's fault (keys, or a DPoP replay store, unavailable).
+    let outcome = if reason.status() == http::StatusCode::SERVICE_UNAVAILABLE {
         "unavailable"
     } else {
         "refused"
@@ -227,11 +235,22 @@ pub(crate) fn refused(series: &Series, reason: Reason, seen: &Seen) {
         "{outcome}: {reason}"
     );
     #[cfg(feature = "metrics")]
-    series.refused[reason.index()]
-        .get_or_init(|| {
-            metrics::counter!(VERIFICATIONS, "claims" => series.claims, "outcome" => outcome, "reason" => reason_label(reason))
-        })
-        .increment(1);
+    let counter = match reason {
+        #[cfg(feature = "dpop")]
+        Reason::Dpop(error) => crate::dpop::error::DpopError::ALL
+            .iter()
+            .position(|e| core::mem::discriminant(e) == core::mem::discriminant(&error))
+            .and_then(|i| series.dpop.get(i)),
+        _ => series.refused.get(reason.index()),
+    };
+    #[cfg(feature = "metrics")]
+    if let Some(counter) = counter {
+        counter
+            .get_or_init(|| {
+                metrics::counter!(VERIFICATIONS, "claims" => series.claims, "outcome" => outcome, "reason" => reason_label(reason))
+            })
+            .increment(1);
+    }
 }
 
 /// Events and series of one issuer's key source.

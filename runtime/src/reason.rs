@@ -63,11 +63,19 @@ pub enum Reason {
     /// §3.1), listing the scopes the requirement names and never the
     /// roles.
     InsufficientScope,
+    /// The request's DPoP proof, or the token's binding to it, was refused
+    /// (RFC 9449): `401` with a `DPoP` challenge, or `503` when the replay
+    /// store could not answer.
+    #[cfg(feature = "dpop")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+    Dpop(crate::dpop::error::DpopError),
 }
 
 impl Reason {
     /// Every reason once (`MissingClaim` with `"exp"`), for code that checks
-    /// a response against every response claimguard can give.
+    /// a response against every response claimguard can give; the DPoP
+    /// reasons are `Reason::Dpop` of each of
+    /// `DpopError::ALL` (feature `dpop`).
     pub const ALL: [Reason; 17] = [
         Self::Missing,
         Self::InvalidRequest,
@@ -88,7 +96,8 @@ impl Reason {
         Self::InsufficientScope,
     ];
 
-    /// Where this reason is in [`ALL`](Self::ALL).
+    /// Where this reason is in [`ALL`](Self::ALL); a DPoP reason, which
+    /// `ALL` does not hold, is `ALL.len()`.
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(crate) const fn index(self) -> usize {
         match self {
@@ -109,6 +118,8 @@ impl Reason {
             Self::MissingClaim(_) => 14,
             Self::KeysUnavailable => 15,
             Self::InsufficientScope => 16,
+            #[cfg(feature = "dpop")]
+            Self::Dpop(_) => Self::ALL.len(),
         }
     }
 
@@ -118,6 +129,8 @@ impl Reason {
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InsufficientScope => StatusCode::FORBIDDEN,
+            #[cfg(feature = "dpop")]
+            Self::Dpop(error) => error.status(),
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -132,6 +145,11 @@ impl Reason {
             Self::InvalidRequest => Some("invalid_request"),
             Self::KeysUnavailable => Some("temporarily_unavailable"),
             Self::InsufficientScope => Some("insufficient_scope"),
+            #[cfg(feature = "dpop")]
+            Self::Dpop(error) => match error.error_code() {
+                Some(code) => Some(code),
+                None => Some("temporarily_unavailable"),
+            },
             _ => Some("invalid_token"),
         }
     }
@@ -156,6 +174,8 @@ impl Reason {
             Self::MissingClaim(_) => "the token lacks a required claim",
             Self::KeysUnavailable => "the keys to verify the token are not available yet",
             Self::InsufficientScope => "the token lacks the privileges this request requires",
+            #[cfg(feature = "dpop")]
+            Self::Dpop(error) => error.description(),
         }
     }
 }

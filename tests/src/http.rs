@@ -33,6 +33,10 @@ pub struct Reply {
     pub retry_after: Option<String>,
     /// The body, as text.
     pub body: String,
+    /// Every `WWW-Authenticate` header, in order.
+    pub challenges: Vec<String>,
+    /// The `DPoP-Nonce` header, if any.
+    pub dpop_nonce: Option<String>,
 }
 
 impl Reply {
@@ -119,6 +123,14 @@ pub async fn send(app: &Router, method: &str, uri: &str, headers: &[(&str, &[u8]
         .headers()
         .get(header::RETRY_AFTER)
         .map(|v| v.to_str().unwrap_or("<non-ascii>").to_owned());
+    let text = |v: &header::HeaderValue| v.to_str().unwrap_or("<non-ascii>").to_owned();
+    let challenges = response
+        .headers()
+        .get_all(header::WWW_AUTHENTICATE)
+        .iter()
+        .map(text)
+        .collect();
+    let dpop_nonce = response.headers().get("dpop-nonce").map(text);
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -127,6 +139,8 @@ pub async fn send(app: &Router, method: &str, uri: &str, headers: &[(&str, &[u8]
         challenge,
         retry_after,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        challenges,
+        dpop_nonce,
     }
 }
 

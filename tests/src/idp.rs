@@ -93,23 +93,52 @@ impl Idp {
             .await
     }
 
+    /// The token endpoint, `<issuer>/token` (what a DPoP proof's `htu` for
+    /// the token request names).
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/token", self.issuer)
+    }
+
+    /// A DPoP-bound access token for `client` and `resource`, asked for
+    /// with `proof` (a `POST` proof for [`token_endpoint`](Self::token_endpoint)),
+    /// and the `token_type` it came with.
+    pub async fn dpop_token(&self, client: &str, resource: &str, proof: &str) -> (String, String) {
+        let form = [("grant_type", "client_credentials"), ("resource", resource)];
+        let json = self.grant_json(client, &form, Some(proof)).await;
+        let field = |name: &str| json[name].as_str().unwrap_or_default().to_owned();
+        (field("token_type"), field("access_token"))
+    }
+
     async fn grant(&self, client: &str, form: &[(&str, &str)]) -> String {
-        let reply = self
+        let json = self.grant_json(client, form, None).await;
+        json["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access token in {json}"))
+            .to_owned()
+    }
+
+    async fn grant_json(
+        &self,
+        client: &str,
+        form: &[(&str, &str)],
+        proof: Option<&str>,
+    ) -> serde_json::Value {
+        let mut request = self
             .http
-            .post(format!("{}/token", self.issuer))
+            .post(self.token_endpoint())
             .basic_auth(client, Some(format!("{client}-secret")))
-            .form(form)
+            .form(form);
+        if let Some(proof) = proof {
+            request = request.header("dpop", proof);
+        }
+        let reply = request
             .send()
             .await
             .unwrap_or_else(|e| panic!("token request: {e}"));
         let status = reply.status();
         let body = reply.text().await.unwrap_or_default();
         assert!(status.is_success(), "token request: {status} {body}");
-        let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        json["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no access token in {body}"))
-            .to_owned()
+        serde_json::from_str(&body).unwrap_or_default()
     }
 
     async fn admin(

@@ -2,13 +2,14 @@
 //! fuzz targets): the fixture keys and tokens signed with them for every
 //! algorithm, the fixed clock, one request through a real Router, a
 //! counting allocator, the property-test configuration, and a real OpenID
-//! provider to run.
+//! provider and a real Redis to run.
 
 mod alloc;
 pub mod fuzz;
 pub mod http;
 pub mod idp;
 pub mod mint;
+pub mod redis;
 
 pub use alloc::{CountingAlloc, Usage, live_bytes, measure, peak_bytes, reset_peak};
 pub use http::{Reply, Teapot, bearer, call, send};

@@ -136,12 +136,41 @@ fn single(parts: &Parts, name: impl AsHeaderName) -> Result<Option<&[u8]>, Reaso
 /// trailing whitespace (spaces or tabs) is not part of it (RFC 9110 §5.5).
 /// The token's own bytes are left for [`Credentials::text`] to check.
 fn bearer(value: &[u8]) -> Result<Option<Credentials<'_>>, Reason> {
+    with_scheme(value, b"bearer")
+}
+
+/// The schemes of `Authorization` a DPoP verifier reads.
+#[cfg(feature = "dpop")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+    /// `DPoP` (RFC 9449 §7.1).
+    Dpop,
+}
+
+/// `Authorization: Bearer <token>` or `Authorization: DPoP <token>`, each
+/// read as [`bearer`] reads its scheme; `Ok(None)` when there are none.
+#[cfg(feature = "dpop")]
+pub(crate) fn bearer_or_dpop(parts: &Parts) -> Result<Option<(Scheme, Credentials<'_>)>, Reason> {
+    let Some(value) = single(parts, AUTHORIZATION)? else {
+        return Ok(None);
+    };
+    if let Some(token) = with_scheme(value, b"bearer")? {
+        return Ok(Some((Scheme::Bearer, token)));
+    }
+    Ok(with_scheme(value, b"dpop")?.map(|token| (Scheme::Dpop, token)))
+}
+
+/// `<scheme> <token>` as [`bearer`] reads `Bearer`, for `scheme` in
+/// lowercase.
+fn with_scheme<'v>(value: &'v [u8], name: &[u8]) -> Result<Option<Credentials<'v>>, Reason> {
     let trimmed = trim(value);
     let (scheme, rest) = match trimmed.iter().position(is_space) {
         Some(at) => trimmed.split_at(at),
         None => (trimmed, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    if !scheme.eq_ignore_ascii_case(name) {
         return checked(value).map(|()| None);
     }
     let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());

@@ -38,6 +38,9 @@ pub struct Rejection {
     scopes: &'static [&'static str],
     /// The protected-resource metadata URL every challenge names.
     resource_metadata: Option<&'static str>,
+    /// The `DPoP` challenge of a verifier with DPoP.
+    #[cfg(feature = "dpop")]
+    dpop: Option<crate::dpop::challenge::Challenge>,
 }
 
 impl Rejection {
@@ -48,7 +51,17 @@ impl Rejection {
             retry_after: None,
             scopes: &[],
             resource_metadata: None,
+            #[cfg(feature = "dpop")]
+            dpop: None,
         }
+    }
+
+    /// The same rejection, answered with the `DPoP` challenge (and nonce)
+    /// of a DPoP verifier.
+    #[cfg(feature = "dpop")]
+    pub(crate) fn with_dpop(mut self, challenge: crate::dpop::challenge::Challenge) -> Self {
+        self.dpop = Some(challenge);
+        self
     }
 
     /// [`Reason::KeysUnavailable`], asking the client to come back in
@@ -111,8 +124,16 @@ impl Rejection {
     /// `503`, which is not about the credentials): a bare `Bearer` without
     /// credentials; `Bearer error="insufficient_scope", scope="..."` for a
     /// `403` (RFC 6750 §3.1); `Bearer error="...", error_description="..."`
-    /// otherwise; each followed by `resource_metadata="..."` when set.
+    /// otherwise; each followed by `resource_metadata="..."` when set. A
+    /// verifier with DPoP answers in the `DPoP` scheme besides (or
+    /// instead), and `None` is returned for a `Reason::Dpop`: its
+    /// challenges are written by `into_response`.
     pub fn challenge(&self) -> Option<HeaderValue> {
+        #[cfg(feature = "dpop")]
+        if matches!(self.reason, Reason::Dpop(_)) {
+            // Answered in the `DPoP` scheme only (`into_response`).
+            return None;
+        }
         if self.reason == Reason::KeysUnavailable {
             return None;
         }
@@ -222,6 +243,18 @@ impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         let mut response = (self.status(), self.body()).into_response();
         let headers = response.headers_mut();
+        #[cfg(feature = "dpop")]
+        if let Some(dpop) = &self.dpop {
+            dpop.write(
+                self.reason,
+                self.challenge(),
+                self.resource_metadata,
+                headers,
+            );
+        } else if let Some(challenge) = self.challenge() {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        #[cfg(not(feature = "dpop"))]
         if let Some(challenge) = self.challenge() {
             headers.insert(WWW_AUTHENTICATE, challenge);
         }

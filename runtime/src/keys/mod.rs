@@ -194,7 +194,7 @@ impl fmt::Debug for Key {
 
 /// An RSA key from its modulus and exponent (big-endian, leading zeros
 /// allowed), once both are checked.
-fn rsa_key(n: &[u8], e: &[u8]) -> Result<Key, KeyError> {
+pub(crate) fn rsa_key(n: &[u8], e: &[u8]) -> Result<Key, KeyError> {
     let bits = unsigned_bits(n);
     if bits < MIN_RSA_BITS {
         return Err(KeyError::RsaTooSmall { bits });

@@ -65,6 +65,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "dpop")]
+mod dpop;
 mod keyring;
 mod mode;
 mod payload;
@@ -84,6 +86,9 @@ use self::server::{DISCOVERY_PATH, JWKS_PATH, Running, Shared, lock};
 use self::sign::Signers;
 use crate::Algorithm;
 
+#[cfg(feature = "dpop")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+pub use self::dpop::{DpopKey, ath};
 pub use self::keyring::{HMAC_KID, HMAC_SECRET};
 pub use self::mode::Mode;
 /// The clock tests set by hand; as a verifier's [`Clock`](crate::Clock)

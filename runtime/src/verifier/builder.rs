@@ -51,6 +51,8 @@ pub struct VerifierBuilder<T> {
     cache: CacheChoice<T>,
     cache_seed: Option<u64>,
     protected: Option<ProtectedResource>,
+    #[cfg(feature = "dpop")]
+    dpop: Option<crate::dpop::DpopVerifier>,
     #[cfg(feature = "remote")]
     remote: Remote,
 }
@@ -77,6 +79,8 @@ impl<T> VerifierBuilder<T> {
             cache: CacheChoice::FromStruct,
             cache_seed: None,
             protected: None,
+            #[cfg(feature = "dpop")]
+            dpop: None,
             #[cfg(feature = "remote")]
             remote: Remote::default(),
         }
@@ -179,6 +183,16 @@ impl<T: Claims> VerifierBuilder<T> {
     /// once, at start-up.
     pub fn protected_resource(mut self, resource: ProtectedResource) -> Self {
         self.protected = Some(resource);
+        self
+    }
+
+    /// Accepts DPoP-bound access tokens (RFC 9449), each with a valid proof
+    /// on every request (a cached token's too); whether plain bearer tokens
+    /// are accepted besides is the DPoP verifier's
+    /// [`mode`](crate::dpop::DpopBuilder::mode). See [`dpop`](crate::dpop).
+    #[cfg(feature = "dpop")]
+    pub fn dpop(mut self, dpop: crate::dpop::DpopVerifier) -> Self {
+        self.dpop = Some(dpop);
         self
     }
 
@@ -375,6 +389,8 @@ impl<T: Claims> VerifierBuilder<T> {
                 cache,
                 metadata,
                 series: observe::Series::new(core::any::type_name::<T>()),
+                #[cfg(feature = "dpop")]
+                dpop: self.dpop,
             }),
         }
     }

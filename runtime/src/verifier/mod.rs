@@ -67,6 +67,9 @@ struct Inner<T> {
     metadata: Option<ResourceMetadata>,
     /// What its verifications are counted on.
     series: observe::Series,
+    /// DPoP proofs (RFC 9449), if tokens may be sender-constrained.
+    #[cfg(feature = "dpop")]
+    dpop: Option<crate::dpop::DpopVerifier>,
 }
 
 impl<T> Clone for Verifier<T> {
@@ -111,9 +114,39 @@ impl<T: Claims> Verifier<T> {
     /// is refused at once, and asks for a refetch (within the cooldown) that
     /// a later request will benefit from; [`verify_async`](Self::verify_async)
     /// and the extractors wait for that refetch instead.
+    ///
+    /// With DPoP, `token` is judged as a bearer token: one bound to a DPoP
+    /// key is refused (the extractors check its proof).
     pub fn verify(&self, token: &str) -> Result<T, Rejection> {
         self.attempt(Credentials::Text(token))
             .map_err(|failure| self.refuse(failure))
+            .and_then(|claims| self.as_bearer(token).map(|()| claims))
+    }
+
+    /// Refuses a DPoP-bound token presented without a proof, and with
+    /// [`DpopMode::Required`](crate::dpop::DpopMode::Required) any token;
+    /// nothing without DPoP.
+    #[cfg_attr(not(feature = "dpop"), allow(clippy::unused_self, unused_variables))]
+    fn as_bearer(&self, token: &str) -> Result<(), Rejection> {
+        #[cfg(feature = "dpop")]
+        if let Some(dpop) = &self.inner.dpop {
+            return dpop
+                .as_bearer(token)
+                .map_err(|reason| self.stamp(Rejection::new(reason)));
+        }
+        Ok(())
+    }
+
+    /// The DPoP verifier, if tokens may be sender-constrained.
+    #[cfg(feature = "dpop")]
+    pub fn dpop(&self) -> Option<&crate::dpop::DpopVerifier> {
+        self.inner.dpop.as_ref()
+    }
+
+    /// The leeway on the registered claims, in seconds.
+    #[cfg(feature = "dpop")]
+    pub(crate) fn leeway(&self) -> u64 {
+        self.inner.rules.leeway
     }
 
     /// Like [`verify`](Self::verify), but a token naming a `kid` its
@@ -129,6 +162,7 @@ impl<T: Claims> Verifier<T> {
                 .map_err(|rejection| self.stamp(rejection)),
             verdict => verdict.map_err(|failure| self.stamp(failure.rejection())),
         }
+        .and_then(|claims| self.as_bearer(token).map(|()| claims))
     }
 
     /// The pipeline, copying claims out of the cache.
@@ -154,6 +188,7 @@ impl<T: Claims> Verifier<T> {
     pub fn verify_shared(&self, token: &str) -> Result<Arc<T>, Rejection> {
         self.attempt_shared(Credentials::Text(token))
             .map_err(|failure| self.refuse(failure))
+            .and_then(|claims| self.as_bearer(token).map(|()| claims))
     }
 
     /// The pipeline, sharing claims with the cache.
@@ -381,6 +416,12 @@ impl<T: Claims> Verifier<T> {
     /// it at its [`path`](ResourceMetadata::path).
     pub fn resource_metadata(&self) -> Option<ResourceMetadata> {
         self.inner.metadata.clone()
+    }
+
+    /// What its verifications are counted on.
+    #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
+    pub(crate) fn series(&self) -> &observe::Series {
+        &self.inner.series
     }
 
     /// The metadata URL every challenge names, if any.

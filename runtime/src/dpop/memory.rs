@@ -1,0 +1,371 @@
+//! The in-process replay store: claimguard's bounded cache holding each
+//! replay key until its window closes, behind an admission count that
+//! refuses new proofs when the store is full instead of evicting one that
+//! could still be replayed.
+//!
+//! The cache evicts to make room, which for a replay store would let the
+//! evicted proof through a second time. So the store counts what it holds
+//! by the second it expires and admits at most `capacity` unexpired keys;
+//! the cache is made large enough (each of its shards able to hold far
+//! more than its even share) that an admitted key never makes it evict.
+//! Should it evict all the same (an improbable imbalance among shards, or a
+//! shard emptied after a panic), the entry's value notices as it is dropped
+//! early, and the store refuses every claim until the evicted entry's
+//! window would have closed: it fails closed, never open.
+
+use core::fmt;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::error::StoreError;
+use super::replay::{ClaimFuture, Claimed, ReplayStore};
+use crate::cache::{ClaimsCache, Life};
+
+/// The unexpired proofs a [`MemoryReplayStore`] holds by default.
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
+/// A bounded in-process [`ReplayStore`]: at most `capacity` keys, each of
+/// at most `max_key_bytes`, each held until the second it was claimed
+/// until, then reclaimed.
+///
+/// When it holds `capacity` unexpired keys it refuses new ones with
+/// [`StoreError::Full`] (fail closed) rather than evict a key whose proof
+/// could be replayed; room comes back as keys expire. Size `capacity` for
+/// the proofs a window sees (requests per second times the window, plus
+/// twice the leeway). Its heap is at most [`max_bytes`](Self::max_bytes)
+/// plus a small counter per distinct expiry second.
+///
+/// One store serves one process; several instances of a service need a
+/// shared store (`RedisReplayStore`, feature `redis`). Claims are
+/// serialised by one lock, held for a cache lookup and insert: far less
+/// time than the signature check every claim comes after.
+pub struct MemoryReplayStore {
+    capacity: usize,
+    max_key_bytes: usize,
+    seen: ClaimsCache<Held>,
+    ledger: Mutex<Ledger>,
+    watch: Arc<Watch>,
+    life: Arc<Life>,
+}
+
+/// How many unexpired keys the store holds, by the second they expire.
+#[derive(Default)]
+struct Ledger {
+    by_expiry: BTreeMap<u64, usize>,
+    held: usize,
+}
+
+impl Ledger {
+    /// Forgets the keys expired at `now`.
+    fn expire(&mut self, now: u64) {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            self.held = self.held.saturating_sub(entry.remove());
+        }
+    }
+
+    fn add(&mut self, until: u64) {
+        *self.by_expiry.entry(until).or_default() += 1;
+        self.held += 1;
+    }
+}
+
+/// What the cached values report to when they are dropped.
+#[derive(Debug, Default)]
+struct Watch {
+    /// The time of the claim in progress.
+    now: AtomicU64,
+    /// Claims are refused until this second: a key was dropped before it
+    /// expired, and its proof could be replayed until then.
+    closed_until: AtomicU64,
+}
+
+/// A cached key's value: when it expires, and whom to tell if it is
+/// dropped before then.
+struct Held {
+    until: u64,
+    watch: Arc<Watch>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.until > self.watch.now.load(Ordering::SeqCst) {
+            self.watch
+                .closed_until
+                .fetch_max(self.until, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Cache slots for `capacity` admitted keys: sixteen shards (the most the
+/// cache splits into), each able to hold its even share plus eight
+/// standard deviations plus sixteen, or all of them when that is no more;
+/// a shard then overflows with a probability below 1e-15.
+fn slots_for(capacity: usize) -> usize {
+    let share = capacity / 16;
+    let per_shard = share
+        .saturating_add(share.isqrt().saturating_mul(8))
+        .saturating_add(16)
+        .min(capacity);
+    per_shard.saturating_mul(16)
+}
+
+impl MemoryReplayStore {
+    /// A store of at most `capacity` unexpired keys of at most
+    /// `max_key_bytes` each (a DPoP verifier's keys are
+    /// [`DpopBuilder::replay_key_bytes`](super::DpopBuilder::replay_key_bytes)
+    /// long at most). A longer key is refused with
+    /// [`StoreError::KeyTooLong`].
+    pub fn new(capacity: usize, max_key_bytes: usize) -> Self {
+        let value_bytes = size_of::<Held>();
+        Self {
+            capacity,
+            max_key_bytes,
+            seen: ClaimsCache::new(
+                slots_for(capacity),
+                max_key_bytes,
+                value_bytes,
+                None,
+                u64::MAX,
+            ),
+            ledger: Mutex::default(),
+            watch: Arc::default(),
+            life: Arc::default(),
+        }
+    }
+
+    /// The most unexpired keys it holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The most bytes its cache can hold (entries at their largest, and
+    /// what the cache allocates once), besides its per-second counters.
+    pub fn max_bytes(&self) -> usize {
+        self.seen.max_bytes()
+    }
+
+    /// The unexpired keys it held at the last claim.
+    pub fn len(&self) -> usize {
+        self.ledger
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .held
+    }
+
+    /// Whether it held no unexpired key at the last claim.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The claim itself, under the lock that makes it atomic.
+    fn claim_now(&self, key: &str, until: u64, now: u64) -> Result<Claimed, StoreError> {
+        if key.len() > self.max_key_bytes {
+            return Err(StoreError::KeyTooLong);
+        }
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        self.watch.now.store(now, Ordering::SeqCst);
+        if now < self.watch.closed_until.load(Ordering::SeqCst) {
+            return Err(StoreError::Full);
+        }
+        if self.seen.get(key, now).is_some() {
+            return Ok(Claimed::Replayed);
+        }
+        if until <= now {
+            return Ok(Claimed::Fresh);
+        }
+        ledger.expire(now);
+        if ledger.held >= self.capacity {
+            return Err(StoreError::Full);
+        }
+        let held = Arc::new(Held {
+            until,
+            watch: Arc::clone(&self.watch),
+        });
+        self.seen.insert(key, held, &self.life, until, now);
+        // The cache skips what it cannot hold; a key it did not keep could
+        // be replayed, so the proof is refused.
+        if self.seen.get(key, now).is_none() {
+            return Err(StoreError::Full);
+        }
+        ledger.add(until);
+        Ok(Claimed::Fresh)
+    }
+}
+
+impl Default for MemoryReplayStore {
+    /// [`DEFAULT_REPLAY_CAPACITY`] keys of a default verifier's length.
+    fn default() -> Self {
+        Self::new(
+            DEFAULT_REPLAY_CAPACITY,
+            super::replay::replay_key_bytes(super::replay::DEFAULT_MAX_JTI_BYTES),
+        )
+    }
+}
+
+impl ReplayStore for MemoryReplayStore {
+    fn claim<'a>(&'a self, key: &'a str, until: u64, now: u64) -> ClaimFuture<'a> {
+        Box::pin(core::future::ready(self.claim_now(key, until, now)))
+    }
+}
+
+impl fmt::Debug for MemoryReplayStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The keys are the proofs' `jti`s: never shown.
+        f.debug_struct("MemoryReplayStore")
+            .field("capacity", &self.capacity)
+            .field("max_key_bytes", &self.max_key_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn claim(
+        store: &MemoryReplayStore,
+        key: &str,
+        until: u64,
+        now: u64,
+    ) -> Result<Claimed, StoreError> {
+        store.claim_now(key, until, now)
+    }
+
+    #[test]
+    fn a_key_is_fresh_once_until_it_expires() {
+        let store = MemoryReplayStore::new(10, 64);
+        assert_eq!(claim(&store, "k", NOW + 61, NOW), Ok(Claimed::Fresh));
+        assert_eq!(claim(&store, "k", NOW + 61, NOW), Ok(Claimed::Replayed));
+        assert_eq!(
+            claim(&store, "k", NOW + 99, NOW + 60),
+            Ok(Claimed::Replayed)
+        );
+        // At `until` it is gone, and may be claimed again.
+        assert_eq!(claim(&store, "k", NOW + 122, NOW + 61), Ok(Claimed::Fresh));
+        assert_eq!(claim(&store, "other", NOW + 61, NOW), Ok(Claimed::Fresh));
+        // Nothing to guard past its window.
+        assert_eq!(claim(&store, "late", NOW, NOW), Ok(Claimed::Fresh));
+        assert_eq!(claim(&store, "late", NOW + 5, NOW), Ok(Claimed::Fresh));
+    }
+
+    #[test]
+    fn a_full_store_refuses_instead_of_forgetting() {
+        for capacity in [1, 2, 7, 64, 1000] {
+            let store = MemoryReplayStore::new(capacity, 64);
+            for i in 0..capacity {
+                assert_eq!(
+                    claim(&store, &format!("k{i}"), NOW + 60, NOW),
+                    Ok(Claimed::Fresh),
+                    "{capacity}: {i}"
+                );
+            }
+            assert_eq!(store.len(), capacity);
+            assert_eq!(
+                claim(&store, "one-more", NOW + 60, NOW),
+                Err(StoreError::Full),
+                "{capacity}"
+            );
+            // Every key admitted is still held: none was evicted.
+            for i in 0..capacity {
+                assert_eq!(
+                    claim(&store, &format!("k{i}"), NOW + 60, NOW),
+                    Ok(Claimed::Replayed),
+                    "{capacity}: {i}"
+                );
+            }
+            // Room comes back when keys expire, and not before.
+            assert_eq!(
+                claim(&store, "one-more", NOW + 70, NOW + 59),
+                Err(StoreError::Full)
+            );
+            assert_eq!(
+                claim(&store, "one-more", NOW + 120, NOW + 60),
+                Ok(Claimed::Fresh)
+            );
+            assert_eq!(store.len(), 1);
+        }
+    }
+
+    #[test]
+    fn keys_expire_second_by_second() {
+        let store = MemoryReplayStore::new(3, 64);
+        for (key, until) in [("a", NOW + 1), ("b", NOW + 2), ("c", NOW + 3)] {
+            assert_eq!(claim(&store, key, until, NOW), Ok(Claimed::Fresh));
+        }
+        assert_eq!(claim(&store, "d", NOW + 9, NOW), Err(StoreError::Full));
+        assert_eq!(claim(&store, "d", NOW + 9, NOW + 1), Ok(Claimed::Fresh));
+        assert_eq!(claim(&store, "e", NOW + 9, NOW + 1), Err(StoreError::Full));
+        assert_eq!(claim(&store, "e", NOW + 9, NOW + 2), Ok(Claimed::Fresh));
+        assert_eq!(claim(&store, "b", NOW + 9, NOW + 2), Err(StoreError::Full));
+    }
+
+    #[test]
+    fn long_keys_are_refused() {
+        let store = MemoryReplayStore::new(4, 8);
+        assert_eq!(claim(&store, "12345678", NOW + 1, NOW), Ok(Claimed::Fresh));
+        assert_eq!(
+            claim(&store, "123456789", NOW + 1, NOW),
+            Err(StoreError::KeyTooLong)
+        );
+    }
+
+    #[test]
+    fn an_entry_lost_early_closes_the_store_until_its_window_ends() {
+        let store = MemoryReplayStore::new(4, 64);
+        assert_eq!(claim(&store, "a", NOW + 60, NOW), Ok(Claimed::Fresh));
+        // What a cache eviction (or a poisoned shard's reset) would do.
+        store.seen.clear();
+        assert_eq!(claim(&store, "a", NOW + 60, NOW + 1), Err(StoreError::Full));
+        assert_eq!(
+            claim(&store, "b", NOW + 70, NOW + 59),
+            Err(StoreError::Full)
+        );
+        assert_eq!(claim(&store, "b", NOW + 70, NOW + 60), Ok(Claimed::Fresh));
+    }
+
+    #[test]
+    fn concurrent_claims_of_one_key_give_one_fresh() {
+        for round in 0..20 {
+            let store = Arc::new(MemoryReplayStore::new(64, 64));
+            let fresh: usize = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..4)
+                    .map(|_| {
+                        let store = Arc::clone(&store);
+                        scope.spawn(move || {
+                            (0..16)
+                                .filter(|i| {
+                                    claim(&store, &format!("k{i}"), NOW + 60, NOW)
+                                        == Ok(Claimed::Fresh)
+                                })
+                                .count()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+            });
+            assert_eq!(fresh, 16, "round {round}");
+        }
+    }
+
+    #[test]
+    fn the_cache_is_sized_to_never_evict_an_admitted_key() {
+        assert_eq!(slots_for(1), 16);
+        assert_eq!(slots_for(10), 160);
+        assert!(slots_for(100_000) < 120_000);
+        assert!(slots_for(100_000) >= 100_000);
+        assert_eq!(slots_for(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn debug_shows_no_key() {
+        let store = MemoryReplayStore::new(4, 64);
+        let _ = claim(&store, "secret-jti", NOW + 1, NOW);
+        assert!(!format!("{store:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,250 @@
+//! The extraction of a verifier with DPoP (RFC 9449): `Authorization:
+//! Bearer` or `Authorization: DPoP`, the token through the pipeline as
+//! always (its cache included), then its binding and, for a bound token,
+//! the proof, every request; the replay check last. Every refusal carries
+//! the `DPoP` challenge.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use http::header::HeaderName;
+use http::request::Parts;
+
+use super::{Extract, Outcome, Stage, Stamp, Via};
+use crate::claims::{Claims, Source};
+use crate::dpop::{Accepted, Binding, CnfError, DpopError, DpopVerifier, Presented, binding};
+use crate::http::credentials::{Credentials, Scheme, bearer_or_dpop, credentials};
+use crate::http::rejection::Rejection;
+use crate::observe::{self, Seen};
+use crate::reason::Reason;
+#[cfg(feature = "remote")]
+use crate::verifier::Failure;
+use crate::verifier::Verifier;
+
+/// The `DPoP` request header.
+const DPOP: HeaderName = HeaderName::from_static("dpop");
+
+/// The verdict of a proof an earlier extractor of the same request judged,
+/// so that a second extractor does not present the proof to the replay
+/// store again (which would refuse it as a replay).
+#[derive(Clone)]
+struct Judged {
+    verifier: usize,
+    replay_key: Arc<str>,
+    /// [`PENDING`], [`FRESH`] or [`REFUSED`].
+    verdict: Arc<AtomicU8>,
+}
+
+const PENDING: u8 = 0;
+const FRESH: u8 = 1;
+const REFUSED: u8 = 2;
+
+/// What a verified token's binding and the request's proof come to.
+enum Verdict {
+    /// A bearer token, taken as one.
+    Bearer,
+    /// A bound token with a proof that passed every check but the replay
+    /// check.
+    Claim(Accepted),
+    /// Refused.
+    Refused(Reason),
+}
+
+/// Judges the binding of `token` (verified) and, for a bound token, its
+/// proof (`None` when sent as `Bearer`) for `method` and `path` at `now`.
+fn judge(
+    dpop: &DpopVerifier,
+    token: &str,
+    proof: Option<&[u8]>,
+    method: &str,
+    path: &str,
+    now: u64,
+    leeway: u64,
+) -> Verdict {
+    let Some(proof) = proof else {
+        return match dpop.as_bearer(token) {
+            Ok(()) => Verdict::Bearer,
+            Err(reason) => Verdict::Refused(reason),
+        };
+    };
+    let jkt = match binding(token) {
+        Ok(Binding::Key(jkt)) => jkt,
+        Ok(Binding::Bearer) | Err(CnfError::Unsupported) => {
+            return Verdict::Refused(Reason::Dpop(DpopError::Unbound));
+        }
+        Err(CnfError::Malformed) => return Verdict::Refused(Reason::Claims),
+    };
+    let presented = Presented {
+        method,
+        path,
+        token,
+        jkt: &jkt,
+    };
+    match dpop.check(proof, &presented, now, leeway) {
+        Ok(accepted) => Verdict::Claim(accepted),
+        Err(error) => Verdict::Refused(Reason::Dpop(error)),
+    }
+}
+
+/// The `DPoP` header: exactly one.
+fn proof_header(parts: &Parts) -> Result<&[u8], DpopError> {
+    let mut values = parts.headers.get_all(DPOP).iter();
+    let first = values.next().ok_or(DpopError::Missing)?;
+    if values.next().is_some() {
+        return Err(DpopError::Multiple);
+    }
+    Ok(first.as_bytes())
+}
+
+/// The extraction, for a verifier with DPoP (after the layer's claims were
+/// looked for).
+pub(super) fn extract<T, O, Out>(
+    parts: &mut Parts,
+    verifier: Verifier<T>,
+    dpop: DpopVerifier,
+    via: Via<T, O>,
+    finish: impl FnOnce(Outcome<O>, Stamp) -> Out + Send + 'static,
+    stamp: Stamp,
+) -> Extract<Out>
+where
+    T: Claims,
+    O: Send + 'static,
+    Out: Send + 'static,
+{
+    let found = match T::CONFIG.source {
+        Source::Bearer => bearer_or_dpop(parts),
+        other => credentials(parts, other).map(|c| c.map(|c| (Scheme::Bearer, c))),
+    };
+    let scheme_of = |found: &Result<Option<(Scheme, Credentials<'_>)>, Reason>| {
+        matches!(found, Ok(Some((Scheme::Dpop, _))))
+    };
+    let challenge = dpop.challenge(scheme_of(&found), None);
+    let refuse = move |reason: Reason| stamp.apply(Rejection::new(reason).with_dpop(challenge));
+    let (scheme, token) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            let missing = refuse(Reason::Missing);
+            return Extract::ready(finish(Outcome::Anonymous(missing), stamp));
+        }
+        Err(reason) => return Extract::ready(finish(Outcome::Refused(refuse(reason)), stamp)),
+    };
+    // A refusal made once the token was read: reported, and with a fresh
+    // nonce when the proof lacked the current one.
+    let nonces = dpop.clone();
+    let counted = verifier.clone();
+    let report = move |reason: Reason, now: Option<u64>| {
+        observe::refused(counted.series(), reason, &Seen::default());
+        let rejection = Rejection::new(reason);
+        let rejection = match (reason, now) {
+            (Reason::Dpop(DpopError::UseNonce), Some(now)) => {
+                rejection.with_dpop(nonces.challenge(true, Some(now)))
+            }
+            _ => rejection.with_dpop(challenge),
+        };
+        stamp.apply(rejection)
+    };
+    let proof = match scheme {
+        Scheme::Dpop => Some(proof_header(parts)),
+        Scheme::Bearer => None,
+    };
+    if let Some(Err(error)) = proof {
+        let refused = Outcome::Refused(report(Reason::Dpop(error), None));
+        return Extract::ready(finish(refused, stamp));
+    }
+    let text = match token.text() {
+        Ok(text) => text,
+        Err(reason) => return Extract::ready(finish(Outcome::Refused(refuse(reason)), stamp)),
+    };
+    let now = verifier.now();
+    let claims = match (via.attempt)(&verifier, token) {
+        Ok(claims) => claims,
+        #[cfg(feature = "remote")]
+        Err(Failure::UnknownKid(source)) => {
+            // Rare: the token's key may come with a refetch. What the proof
+            // check needs is copied, and all of it waits.
+            let method = parts.method.as_str().to_owned();
+            let path = parts.uri.path().to_owned();
+            let proof = proof.map(|p| p.map(<[u8]>::to_vec).unwrap_or_default());
+            let token = text.to_owned();
+            let attempt = via.attempt;
+            let future = async move {
+                let again = || attempt(&verifier, Credentials::Text(&token));
+                let claims = match verifier.after_refetch(&source, again).await {
+                    Ok(claims) => claims,
+                    Err(rejection) => {
+                        let rejection = stamp.apply(rejection.with_dpop(challenge));
+                        return finish(Outcome::Refused(rejection), stamp);
+                    }
+                };
+                let leeway = verifier.leeway();
+                let verdict = judge(&dpop, &token, proof.as_deref(), &method, &path, now, leeway);
+                let outcome = match verdict {
+                    Verdict::Bearer => Outcome::Claims(claims),
+                    Verdict::Claim(accepted) => match dpop.claim(accepted, now).await {
+                        Ok(()) => Outcome::Claims(claims),
+                        Err(error) => Outcome::Refused(report(Reason::Dpop(error), None)),
+                    },
+                    Verdict::Refused(reason) => Outcome::Refused(report(reason, Some(now))),
+                };
+                finish(outcome, stamp)
+            };
+            return Extract(Stage::Waiting(Box::pin(future)));
+        }
+        Err(failure) => {
+            let rejection = stamp.apply(failure.rejection().with_dpop(challenge));
+            return Extract::ready(finish(Outcome::Refused(rejection), stamp));
+        }
+    };
+    let proof = proof.and_then(Result::ok);
+    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    let accepted = match judge(&dpop, text, proof, method, path, now, verifier.leeway()) {
+        Verdict::Bearer => return Extract::ready(finish(Outcome::Claims(claims), stamp)),
+        Verdict::Claim(accepted) => accepted,
+        Verdict::Refused(reason) => {
+            let refused = Outcome::Refused(report(reason, Some(now)));
+            return Extract::ready(finish(refused, stamp));
+        }
+    };
+    // A second extractor of this request, with this verifier and proof,
+    // takes the first one's verdict.
+    let id = verifier.id();
+    if let Some(judged) = parts.extensions.get::<Judged>()
+        && judged.verifier == id
+        && *judged.replay_key == *accepted.replay_key
+    {
+        let outcome = match judged.verdict.load(Ordering::Acquire) {
+            FRESH => Outcome::Claims(claims),
+            _ => Outcome::Refused(report(Reason::Dpop(DpopError::Replayed), None)),
+        };
+        return Extract::ready(finish(outcome, stamp));
+    }
+    let verdict = Arc::new(AtomicU8::new(PENDING));
+    parts.extensions.insert(Judged {
+        verifier: id,
+        replay_key: Arc::from(accepted.replay_key.as_str()),
+        verdict: Arc::clone(&verdict),
+    });
+    let claim = dpop.claim(accepted, now);
+    let mut future = Box::pin(async move {
+        let outcome = match claim.await {
+            Ok(()) => {
+                verdict.store(FRESH, Ordering::Release);
+                Outcome::Claims(claims)
+            }
+            Err(error) => {
+                verdict.store(REFUSED, Ordering::Release);
+                Outcome::Refused(report(Reason::Dpop(error), None))
+            }
+        };
+        finish(outcome, stamp)
+    });
+    // The in-process store answers at once: no waiting, no second box.
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => Extract::ready(out),
+        Poll::Pending => Extract(Stage::Waiting(future)),
+    }
+}

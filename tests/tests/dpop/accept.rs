@@ -1,0 +1,121 @@
+//! Proofs that are accepted: every default algorithm, every method, fresh
+//! proofs one after another, normalised URIs, and a cached token whose
+//! proof is still checked.
+
+use claimguard::Algorithm;
+use claimguard::testing::DpopKey;
+use claimguard_tests::NOW;
+
+use crate::setup::{ORIGIN, app, assert_ok, assert_proof, bound, dpop, key};
+
+#[tokio::test]
+async fn fresh_proofs_are_accepted_one_after_another() {
+    let app = app(dpop());
+    let key = key(0);
+    let token = bound(&key);
+    for _ in 0..3 {
+        assert_ok(&app.fresh(&key, "GET", "/orders", &token).await, "alice");
+        assert_ok(&app.fresh(&key, "POST", "/orders", &token).await, "alice");
+    }
+}
+
+#[tokio::test]
+async fn every_default_algorithm_is_accepted() {
+    let app = app(dpop());
+    for alg in [
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+        Algorithm::RS256,
+        Algorithm::PS256,
+    ] {
+        let key = DpopKey::new(alg).unwrap_or_else(|e| panic!("{e}"));
+        let token = bound(&key);
+        assert_ok(&app.fresh(&key, "GET", "/orders", &token).await, "alice");
+    }
+}
+
+#[tokio::test]
+async fn algorithms_are_configured() {
+    let key = DpopKey::new(Algorithm::ES384).unwrap_or_else(|e| panic!("{e}"));
+    let token = bound(&key);
+    let default = app(dpop());
+    assert_proof(
+        &default.fresh(&key, "GET", "/orders", &token).await,
+        "the DPoP proof's algorithm is not accepted",
+    );
+    let es384 = app(dpop().algorithms([Algorithm::ES384]));
+    let reply = es384.fresh(&key, "GET", "/orders", &token).await;
+    assert_ok(&reply, "alice");
+    // A refusal names the configured algorithms.
+    let other = self::key(0);
+    let refused = es384.fresh(&other, "GET", "/orders", &bound(&other)).await;
+    assert!(
+        refused.challenges[0].ends_with(r#"algs="ES384""#),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn htu_is_compared_normalised_without_query() {
+    let app = app(dpop());
+    let key = key(0);
+    let token = bound(&key);
+    for htu in [
+        "https://api.example.com/orders/7",
+        "HTTPS://API.EXAMPLE.COM:443/orders/7",
+        "https://api.example.com/orders/./7?page=2",
+        "https://api.example.com/orders/%37#top",
+    ] {
+        let proof = key.proof("GET", htu, Some(&token), NOW);
+        let reply = app.dpop("GET", "/orders/7?page=1", &token, &[&proof]).await;
+        assert_ok(&reply, "alice");
+    }
+    let _ = ORIGIN;
+}
+
+#[tokio::test]
+async fn a_cached_token_still_needs_a_valid_fresh_proof() {
+    let app = app(dpop());
+    let key = key(0);
+    let token = bound(&key);
+    let proof = key.proof("GET", &format!("{ORIGIN}/orders"), Some(&token), NOW);
+    assert_ok(
+        &app.dpop("GET", "/orders", &token, &[&proof]).await,
+        "alice",
+    );
+    let stats = app.verifier.cache_stats().unwrap_or_default();
+    assert_eq!(stats.entries, 1);
+    // The token is a cache hit now; its proof is judged all the same.
+    assert_proof(
+        &app.dpop("GET", "/orders", &token, &[&proof]).await,
+        "the DPoP proof was used before",
+    );
+    let other = key.proof("POST", &format!("{ORIGIN}/orders"), Some(&token), NOW);
+    assert_proof(
+        &app.dpop("GET", "/orders", &token, &[&other]).await,
+        "the DPoP proof is for another method",
+    );
+    assert_ok(&app.fresh(&key, "GET", "/orders", &token).await, "alice");
+    let stats = app.verifier.cache_stats().unwrap_or_default();
+    assert!(stats.hits >= 3, "{stats:?}");
+}
+
+#[tokio::test]
+async fn two_extractors_of_one_request_judge_the_proof_once() {
+    let app = app(dpop());
+    let key = key(0);
+    let token = bound(&key);
+    assert_ok(
+        &app.fresh(&key, "GET", "/twice", &token).await,
+        "alice alice",
+    );
+    let proof = key.proof("GET", &format!("{ORIGIN}/twice"), Some(&token), NOW);
+    assert_ok(
+        &app.dpop("GET", "/twice", &token, &[&proof]).await,
+        "alice alice",
+    );
+    assert_proof(
+        &app.dpop("GET", "/twice", &token, &[&proof]).await,
+        "the DPoP proof was used before",
+    );
+}
