@@ -26,12 +26,17 @@ impl Origin {
 
     /// The `htu` a request for `path` (the request target's path; a query
     /// or fragment is dropped) must carry, normalised; `None` for a path
-    /// that does not normalise.
+    /// that does not normalise, or that normalisation would change (dot
+    /// segments, percent-encoded unreserved characters): the router routes
+    /// the path as sent, so such a request could reach another route than
+    /// the one its proof's `htu` names.
     pub(crate) fn expected(&self, path: &str) -> Option<String> {
+        let path = strip_query(path);
         let mut out = String::with_capacity(self.0.len() + path.len());
         out.push_str(&self.0);
-        push_path(strip_query(path), &mut out)?;
-        Some(out)
+        push_path(path, &mut out)?;
+        let normal = &out[self.0.len()..];
+        (normal == path || (path.is_empty() && normal == "/")).then_some(out)
     }
 }
 
@@ -347,9 +352,13 @@ mod tests {
             Some("https://api.example.com/orders/7")
         );
         assert_eq!(expected("").as_deref(), Some("https://api.example.com/"));
+        // A request path that normalisation would change has no `htu`.
+        for changed in ["/a/../b", "/orders/%2e", "/%7eb", "/a/./b", "/a%2fb"] {
+            assert_eq!(expected(changed), None, "{changed}");
+        }
         assert_eq!(
-            expected("/a/../%7eb").as_deref(),
-            Some("https://api.example.com/~b")
+            expected("/~b/%2F").as_deref(),
+            Some("https://api.example.com/~b/%2F")
         );
         assert_eq!(expected("/a b"), None);
         let want = expected("/orders").unwrap_or_default();

@@ -124,13 +124,15 @@ impl MemoryReplayStore {
         Self {
             capacity,
             max_key_bytes,
+            // Its series are the cache's, under a name of their own.
             seen: ClaimsCache::new(
                 slots_for(capacity),
                 max_key_bytes,
                 value_bytes,
                 None,
                 u64::MAX,
-            ),
+            )
+            .labelled("claimguard::dpop::MemoryReplayStore"),
             ledger: Mutex::default(),
             watch: Arc::default(),
             life: Arc::default(),

@@ -56,7 +56,9 @@
 //! 4. `jti` (at most [`DEFAULT_MAX_JTI_BYTES`]), `htm`, `htu`, `iat` and
 //!    `ath` are present; `htm` is the request's method; `htu`, without
 //!    query and fragment and normalised (RFC 3986 §6.2.2, §6.2.3), is the
-//!    origin and the request's path; `iat` is at most the window
+//!    origin and the request's path (a request whose path normalisation
+//!    would change, `/a/../b` or `/%7eb`, is refused: the router takes the
+//!    path as sent, and could route it elsewhere); `iat` is at most the window
 //!    ([`DEFAULT_PROOF_WINDOW`]) plus the leeway old and at most the leeway
 //!    ahead; `ath` is base64url(SHA-256(token)); with nonces, `nonce` is the
 //!    current one;

@@ -202,6 +202,18 @@ async fn method_uri_token_and_signature_must_match() {
         let reply = with(&app, &key, &token, &header, &claims).await;
         assert_proof(&reply, "the DPoP proof is for another URI");
     }
+    // A request path the router takes as sent but normalisation would
+    // change (`/orders/%2e` reaches `/orders/{id}`): refused, whatever the
+    // proof names, so a proof for one route is never spent on another.
+    for htu in [
+        "https://api.example.com/orders/",
+        "https://api.example.com/orders/%2e",
+    ] {
+        let claims = key.claims("GET", htu, Some(&token), NOW);
+        let proof = key.sign(&header, &claims);
+        let reply = app.dpop("GET", "/orders/%2e", &token, &[&proof]).await;
+        assert_proof(&reply, "the DPoP proof is for another URI");
+    }
     let claims = set(
         key.claims("GET", URI, Some(&token), NOW),
         "ath",
