@@ -33,7 +33,8 @@ bin="${CARGO_TARGET_DIR:-target}/release/examples/instructions"
 modes=("$@")
 if [[ ${#modes[@]} -eq 0 ]]; then
     modes=(a_no_auth b_handwritten c_axum_jwt_auth d_claimguard_cold e_claimguard_cached f_claimguard_shared
-           g_granted h_authorized i_dpop_bearer j_dpop k_dpop_es256_verify)
+           g_granted h_authorized i_dpop_bearer j_dpop k_dpop_es256_verify
+           l_dpop_bearer_signed)
     for alg in HS256 RS256 ES256 EdDSA; do
         for variant in claimguard jsonwebtoken_decode crypto_verify prepared_verify; do
             modes+=("$alg/$variant")

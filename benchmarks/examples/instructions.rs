@@ -11,8 +11,9 @@
 //! `g_granted`, `h_authorized` (one HS256 request through
 //! `Router::oneshot`, as in `benches/requests.rs`), `i_dpop_bearer` and
 //! `j_dpop` (the cached token as `Bearer`, and bound as `DPoP` with its
-//! ES256 proof, and `k_dpop_es256_verify`, its signature check alone, as
-//! in `benches/dpop.rs`), and
+//! ES256 proof, `k_dpop_es256_verify`, its signature check alone, and
+//! `l_dpop_bearer_signed`, the bearer request whose handler checks that
+//! signature, as in `benches/dpop.rs`), and
 //! `<alg>/<variant>` for `alg` in `HS256 RS256 ES256 EdDSA` and `variant` in
 //! `claimguard jsonwebtoken_decode crypto_verify prepared_verify` (as in
 //! `benches/algorithms.rs`).
@@ -56,7 +57,10 @@ fn main() {
 }
 
 fn request_mode(mode: &str, n: u32) {
-    if matches!(mode, "i_dpop_bearer" | "j_dpop" | "k_dpop_es256_verify") {
+    if matches!(
+        mode,
+        "i_dpop_bearer" | "j_dpop" | "k_dpop_es256_verify" | "l_dpop_bearer_signed"
+    ) {
         return dpop_mode(mode, n);
     }
     let app = match mode {
@@ -151,26 +155,24 @@ fn dpop_mode(mode: &str, n: u32) {
     let setup = dpop_setup::setup();
     if mode == "k_dpop_es256_verify" {
         for _ in 0..n {
-            assert!(
-                setup
-                    .es256
-                    .verify(black_box(&setup.message), black_box(&setup.signature))
-            );
+            assert!(setup.key.signed(black_box(&setup.proof)));
         }
         return;
     }
-    let dpop = mode == "j_dpop";
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     for _ in 0..n {
-        let (app, request) = if dpop {
-            (
+        let (app, request) = match mode {
+            "j_dpop" => (
                 &setup.dpop_app,
                 dpop_setup::dpop_request(&setup.bound, &setup.proof),
-            )
-        } else {
-            (&setup.bearer_app, dpop_setup::bearer_request(&setup.token))
+            ),
+            "l_dpop_bearer_signed" => (
+                &setup.signed_app,
+                dpop_setup::signed_request(&setup.token, &setup.proof),
+            ),
+            _ => (&setup.bearer_app, dpop_setup::bearer_request(&setup.token)),
         };
         let status = runtime.block_on(async {
             app.clone()

@@ -24,13 +24,22 @@ pub fn per_call(calls: u32, run: &mut dyn FnMut()) -> f64 {
 /// Per-call times (ns) of every variant in each of `rounds` rounds; the
 /// order within a round rotates, so no variant always runs first.
 pub fn rounds(variants: &mut [&mut dyn FnMut()], rounds: usize) -> Vec<Vec<f64>> {
+    rounds_of(variants, rounds, BATCH)
+}
+
+/// [`rounds`] with batches of `batch` each.
+pub fn rounds_of(
+    variants: &mut [&mut dyn FnMut()],
+    rounds: usize,
+    batch: Duration,
+) -> Vec<Vec<f64>> {
     // Warm up, and size each variant's batch from its own speed.
     let calls: Vec<u32> = variants
         .iter_mut()
         .map(|run| {
             per_call(50, *run);
             let estimate = per_call(200, *run).max(1.0);
-            ((BATCH.as_secs_f64() * 1e9 / estimate) as u32).max(1)
+            ((batch.as_secs_f64() * 1e9 / estimate) as u32).max(1)
         })
         .collect();
     let n = variants.len();

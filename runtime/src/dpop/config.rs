@@ -5,6 +5,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use super::htu::Origin;
+use super::kept::KeptHeaders;
 use super::memory::{DEFAULT_REPLAY_CAPACITY, MemoryReplayStore};
 use super::nonce::Nonces;
 use super::replay::{DEFAULT_MAX_JTI_BYTES, ReplayStore, replay_key_bytes};
@@ -177,8 +178,14 @@ impl DpopBuilder {
     /// The verifier, once every setting is checked.
     pub fn build(self) -> Result<DpopVerifier, DpopConfigError> {
         let origin = Origin::parse(&self.origin).ok_or(DpopConfigError::Origin)?;
+        // Each algorithm once, in the order given (the challenge's order).
         let mut algorithms = self.algorithms;
-        algorithms.dedup();
+        let mut seen = Vec::with_capacity(algorithms.len());
+        algorithms.retain(|alg| {
+            let new = !seen.contains(alg);
+            seen.push(*alg);
+            new
+        });
         if algorithms.is_empty() || algorithms.iter().any(|a| a.min_hmac_secret().is_some()) {
             return Err(DpopConfigError::Algorithms);
         }
@@ -210,6 +217,7 @@ impl DpopBuilder {
                 store,
                 nonces,
                 mode: self.mode,
+                kept: KeptHeaders::new(),
             }),
         })
     }

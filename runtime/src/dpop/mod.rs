@@ -87,6 +87,18 @@
 //! Nothing from the proof or the token is ever in a rejection, an event or
 //! `Debug` output.
 //!
+//! # Kept proof headers
+//!
+//! A client sends the same proof header (`typ`, `alg`, `jwk`) with every
+//! proof, so each verifier keeps the verdict on the headers it has seen
+//! pass, by their exact text: the key made and its thumbprint, with the
+//! last access token found bound to that key and the token's SHA-256. A
+//! later proof with that header (and token) skips reading the header, the
+//! key, the thumbprint, the token's `cnf` and its hash; everything else is
+//! checked as above. Only a header whose proof passed every check is kept,
+//! and only a token whose `cnf.jkt` was the key's thumbprint. At most 256
+//! headers, each at most 4 KiB, with tokens of at most 4 KiB.
+//!
 //! # Replay stores
 //!
 //! [`MemoryReplayStore`], in process, by default; with the `redis` feature,
@@ -101,6 +113,7 @@ mod digest;
 pub(crate) mod error;
 mod htu;
 mod jwk;
+mod kept;
 mod memory;
 mod nonce;
 mod proof;
@@ -130,12 +143,20 @@ pub(crate) use digest::sha256;
 #[cfg(feature = "testing")]
 pub(crate) use jwk::thumbprint;
 
+/// A proof's `jwk` (its JSON text) made into a key for `alg`, as a proof's
+/// key is made.
+#[cfg(feature = "testing")]
+pub(crate) fn proof_key(jwk: &str, alg: Algorithm) -> Option<crate::keys::crypto::Prepared> {
+    jwk::ProofKey::parse(jwk, alg).ok()?.prepared(alg)
+}
+
 use core::fmt;
 use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
 use crate::reason::Reason;
 use htu::Origin;
+use kept::KeptHeaders;
 use nonce::Nonces;
 
 /// Verifies DPoP proofs for one service: its external origin, the proof
@@ -158,6 +179,7 @@ pub(crate) struct Inner {
     store: Arc<dyn ReplayStore>,
     nonces: Option<Nonces>,
     mode: DpopMode,
+    kept: KeptHeaders,
 }
 
 impl fmt::Debug for DpopVerifier {
@@ -226,14 +248,15 @@ impl DpopVerifier {
         }
     }
 
-    /// Every check of `proof` for `request` but the replay check.
+    /// Every check of the binding of `request`'s token (verified) and of
+    /// `proof` for `request` but the replay check.
     pub(crate) fn check(
         &self,
         proof: &[u8],
         request: &Presented<'_>,
         now: u64,
         leeway: u64,
-    ) -> Result<proof::Accepted, DpopError> {
+    ) -> Result<proof::Accepted, Reason> {
         self.inner.check(proof, request, now, leeway)
     }
 

@@ -2,21 +2,28 @@
 //! its shape, its header (`typ`, `alg`, `jwk`), its claims against the
 //! request, the access token and the clock, its key against the token's
 //! `cnf.jkt`, and only then its signature, once. What is left is the replay
-//! check, which the caller makes with the key this returns.
+//! check, which the caller makes with the key this returns. A header kept
+//! from an earlier proof (`kept`) skips the header's checks, which it
+//! passed then; a token kept with it skips reading its `cnf` and hashing
+//! it.
 
 use core::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::claims;
+use super::cnf::{Binding, CnfError, binding};
 use super::config::MAX_PROOF_JWK_BYTES;
 use super::error::DpopError;
-use super::htu;
 use super::jwk::{JwkError, ProofKey};
+use super::kept::{Judged, Kept};
+use super::replay::THUMBPRINT_LEN;
 use super::{Inner, digest};
 use crate::algorithm::Algorithm;
 use crate::json::{Str, member_names, once};
+use crate::reason::Reason;
 use crate::token::base64url;
 
 member_names!(ProofMember {
@@ -81,20 +88,62 @@ pub(crate) struct Presented<'r> {
     pub(crate) method: &'r str,
     /// The request target's path (a query is dropped).
     pub(crate) path: &'r str,
-    /// The access token, as sent.
+    /// The access token, as sent, verified.
     pub(crate) token: &'r str,
-    /// The RFC 7638 thumbprint the token's `cnf.jkt` names.
-    pub(crate) jkt: &'r str,
 }
 
 /// A proof that passed every check but the replay check (no `Debug`: its
 /// key holds the proof's `jti`).
 pub(crate) struct Accepted {
     /// `thumbprint:jti`, the proof's replay key.
-    pub(crate) replay_key: String,
+    pub(crate) replay_key: Arc<str>,
     /// The second (exclusive) until which the proof could be accepted, and
     /// so must be remembered.
     pub(crate) until: u64,
+}
+
+/// A proof's three segments, and its signing input.
+#[derive(Clone, Copy)]
+struct Segments<'p> {
+    header: &'p str,
+    payload: &'p str,
+    signature: &'p str,
+    signing_input: &'p str,
+}
+
+impl<'p> Segments<'p> {
+    /// The segments of `proof`, refused when it is over `max` bytes (before
+    /// anything is decoded) or is not three non-empty segments of text.
+    fn of(proof: &'p [u8], max: usize) -> Result<Self, DpopError> {
+        if proof.len() > max {
+            return Err(DpopError::TooLarge);
+        }
+        let proof = core::str::from_utf8(proof).map_err(|_| DpopError::Malformed)?;
+        let mut segments = proof.split('.');
+        let (Some(header), Some(payload), Some(signature), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(DpopError::Malformed);
+        };
+        if header.is_empty() || payload.is_empty() || signature.is_empty() {
+            return Err(DpopError::Malformed);
+        }
+        Ok(Self {
+            header,
+            payload,
+            signature,
+            signing_input: &proof[..header.len() + 1 + payload.len()],
+        })
+    }
+}
+
+/// A proof's header, as kept from an earlier proof or as read now.
+enum Header {
+    Kept(Arc<Judged>),
+    Read(Algorithm, ProofKey),
 }
 
 /// Decodes a base64url segment, on the stack when it is small, and hands
@@ -126,44 +175,108 @@ fn is_dpop_typ(typ: &str) -> bool {
     bare.eq_ignore_ascii_case(b"dpop+jwt")
 }
 
+/// Whether `ath` (a proof's) is the base64url of `digest`: decoded on the
+/// stack (canonically: a base64url text has one encoding) and compared.
+fn is_hash(ath: &str, digest: &[u8; 32]) -> bool {
+    let mut decoded = [0u8; 32];
+    ath.len() == THUMBPRINT_LEN
+        && base64url::decode(ath.as_bytes(), &mut decoded) == Ok(32)
+        && decoded == *digest
+}
+
 impl Inner {
-    /// Judges `proof` (the `DPoP` header's value) for `request` at `now`,
-    /// with `leeway` seconds of skew unless the verifier sets its own.
+    /// Judges the binding of `request`'s token (verified) and `proof` (the
+    /// `DPoP` header's value) for `request` at `now`, with `leeway` seconds
+    /// of skew unless the verifier sets its own. The token's binding is
+    /// judged first: a token that is not bound to a key is refused as such,
+    /// whatever its proof.
     pub(crate) fn check(
         &self,
         proof: &[u8],
         request: &Presented<'_>,
         now: u64,
         leeway: u64,
-    ) -> Result<Accepted, DpopError> {
-        if proof.len() > self.max_proof_bytes {
-            return Err(DpopError::TooLarge);
-        }
-        let proof = core::str::from_utf8(proof).map_err(|_| DpopError::Malformed)?;
-        let mut segments = proof.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(DpopError::Malformed);
+    ) -> Result<Accepted, Reason> {
+        let segments = Segments::of(proof, self.max_proof_bytes);
+        let kept = segments
+            .as_ref()
+            .ok()
+            .and_then(|s| self.kept.get(s.header, request.token));
+        let (read, kept_jkt);
+        let (jkt, digest): (&[u8], _) = match &kept {
+            Some(Kept {
+                judged,
+                bound: Some(digest),
+            }) => {
+                kept_jkt = judged.thumbprint;
+                (&kept_jkt, Some(*digest))
+            }
+            _ => match binding(request.token) {
+                Ok(Binding::Key(jkt)) => {
+                    read = jkt;
+                    (read.as_bytes(), None)
+                }
+                Ok(Binding::Bearer) | Err(CnfError::Unsupported) => {
+                    return Err(Reason::Dpop(DpopError::Unbound));
+                }
+                Err(CnfError::Malformed) => return Err(Reason::Claims),
+            },
         };
-        if header.is_empty() || payload.is_empty() || signature.is_empty() {
-            return Err(DpopError::Malformed);
-        }
-        let signing_input = &proof[..header.len() + 1 + payload.len()];
-        let (alg, key) = decoded(header, |bytes| self.header(bytes))?;
-        let (replay_key, until) = decoded(payload, |bytes| {
-            self.claims(bytes, request, now, leeway, &key)
+        let segments = segments.map_err(Reason::Dpop)?;
+        let kept = kept.map(|kept| (kept.judged, kept.bound.is_some()));
+        self.proof(segments, kept, jkt, digest, request, now, leeway)
+            .map_err(Reason::Dpop)
+    }
+
+    /// The proof's checks once the token's binding is known: `jkt` its
+    /// thumbprint, `digest` its SHA-256 if kept; `kept` the header's
+    /// verdict if kept, and whether the token was kept with it.
+    #[allow(clippy::too_many_arguments)]
+    fn proof(
+        &self,
+        segments: Segments<'_>,
+        kept: Option<(Arc<Judged>, bool)>,
+        jkt: &[u8],
+        digest: Option<[u8; 32]>,
+        request: &Presented<'_>,
+        now: u64,
+        leeway: u64,
+    ) -> Result<Accepted, DpopError> {
+        let (header, token_kept) = match kept {
+            Some((judged, token_kept)) => (Header::Kept(judged), token_kept),
+            None => {
+                let (alg, key) = decoded(segments.header, |bytes| self.header(bytes))?;
+                (Header::Read(alg, key), false)
+            }
+        };
+        let thumbprint = || match &header {
+            Header::Kept(judged) => Some(judged.thumbprint),
+            Header::Read(_, key) => key.thumbprint().as_bytes().try_into().ok(),
+        };
+        let claimed = decoded(segments.payload, |bytes| {
+            self.claims(bytes, request, now, leeway, digest, jkt, thumbprint)
         })?;
-        // Every cheap check has passed: the key is made and the signature
-        // checked, once.
-        let prepared = key.prepared(alg).ok_or(DpopError::Key)?;
-        prepared
-            .verify(signing_input.as_bytes(), signature)
+        // Every cheap check has passed: the key is made (unless kept) and
+        // the signature checked, once.
+        let judged = match header {
+            Header::Kept(judged) => judged,
+            Header::Read(alg, key) => Arc::new(Judged {
+                key: key.prepared(alg).ok_or(DpopError::Key)?,
+                thumbprint: claimed.thumbprint,
+            }),
+        };
+        judged
+            .key
+            .verify(segments.signing_input.as_bytes(), segments.signature)
             .map_err(|_| DpopError::Signature)?;
-        Ok(Accepted { replay_key, until })
+        if !token_kept {
+            self.kept
+                .keep(segments.header, judged, request.token, claimed.digest);
+        }
+        Ok(Accepted {
+            replay_key: claimed.replay_key,
+            until: claimed.until,
+        })
     }
 
     /// The header: `typ`, `alg` among the accepted, a public `jwk` that
@@ -197,16 +310,21 @@ impl Inner {
         Ok((alg, key))
     }
 
-    /// The claims, against the request, the clock, the token and its
-    /// binding; the replay key and how long it must be held.
+    /// The claims, against the request, the clock, the token (whose SHA-256
+    /// is `digest`, if known) and its binding (`jkt`, which `thumbprint`,
+    /// the proof key's, must be); the replay key and how long it must be
+    /// held.
+    #[allow(clippy::too_many_arguments)]
     fn claims(
         &self,
         bytes: &[u8],
         request: &Presented<'_>,
         now: u64,
         leeway: u64,
-        key: &ProofKey,
-    ) -> Result<(String, u64), DpopError> {
+        digest: Option<[u8; 32]>,
+        jkt: &[u8],
+        thumbprint: impl FnOnce() -> Option<[u8; THUMBPRINT_LEN]>,
+    ) -> Result<Claimed, DpopError> {
         let claims = claims::read(bytes).ok_or(DpopError::Claims)?;
         let (Some(jti), Some(htm), Some(htu), Some(iat), Some(ath)) =
             (claims.jti, claims.htm, claims.htu, claims.iat, claims.ath)
@@ -219,8 +337,7 @@ impl Inner {
         if *htm.0 != *request.method {
             return Err(DpopError::Method);
         }
-        let expected = self.origin.expected(request.path).ok_or(DpopError::Uri)?;
-        if !htu::matches(&htu.0, &expected) {
+        if !self.origin.accepts(&htu.0, request.path) {
             return Err(DpopError::Uri);
         }
         let leeway = self.leeway.unwrap_or(leeway);
@@ -230,8 +347,8 @@ impl Inner {
         if last < now || iat.ceil > now.saturating_add(leeway) {
             return Err(DpopError::Time);
         }
-        let hash = base64url::encode(&digest::sha256(request.token.as_bytes()));
-        if *ath.0 != *hash {
+        let digest = digest.unwrap_or_else(|| digest::sha256(request.token.as_bytes()));
+        if !is_hash(&ath.0, &digest) {
             return Err(DpopError::TokenHash);
         }
         if let Some(nonces) = &self.nonces
@@ -242,20 +359,61 @@ impl Inner {
         {
             return Err(DpopError::UseNonce);
         }
-        let thumbprint = key.thumbprint();
-        if thumbprint != request.jkt {
+        let thumbprint = thumbprint().ok_or(DpopError::KeyMismatch)?;
+        if thumbprint[..] != *jkt {
             return Err(DpopError::KeyMismatch);
         }
-        let mut replay_key = thumbprint;
-        replay_key.push(':');
-        replay_key.push_str(&jti.0);
-        Ok((replay_key, last.saturating_add(1)))
+        let replay_key = replay_key(&thumbprint, &jti.0).ok_or(DpopError::KeyMismatch)?;
+        Ok(Claimed {
+            replay_key,
+            until: last.saturating_add(1),
+            digest,
+            thumbprint,
+        })
     }
+}
+
+/// `thumbprint:jti`, made on the stack when it is short and so allocated
+/// once; `None` if the thumbprint is not text (a thumbprint is base64url).
+fn replay_key(thumbprint: &[u8; THUMBPRINT_LEN], jti: &str) -> Option<Arc<str>> {
+    let len = THUMBPRINT_LEN + 1 + jti.len();
+    let mut stack = [0u8; 256];
+    let Some(key) = stack.get_mut(..len) else {
+        let thumbprint = core::str::from_utf8(thumbprint).ok()?;
+        return Some([thumbprint, ":", jti].concat().into());
+    };
+    key[..THUMBPRINT_LEN].copy_from_slice(thumbprint);
+    key[THUMBPRINT_LEN] = b':';
+    key[THUMBPRINT_LEN + 1..].copy_from_slice(jti.as_bytes());
+    core::str::from_utf8(key).ok().map(Arc::from)
+}
+
+/// What the claims' checks hand on.
+struct Claimed {
+    replay_key: Arc<str>,
+    until: u64,
+    /// The token's SHA-256.
+    digest: [u8; 32],
+    /// The proof key's thumbprint.
+    thumbprint: [u8; THUMBPRINT_LEN],
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_replay_key_is_the_thumbprint_and_the_jti() {
+        let thumbprint = [b'T'; THUMBPRINT_LEN];
+        let t = "T".repeat(THUMBPRINT_LEN);
+        for len in [1, 211, 212, 213, 1000] {
+            let jti = "j".repeat(len);
+            let key = replay_key(&thumbprint, &jti).unwrap_or_else(|| panic!("{len}"));
+            assert_eq!(*key, format!("{t}:{jti}"), "{len}");
+        }
+        assert!(replay_key(&[0xff; THUMBPRINT_LEN], "j").is_none());
+        assert!(replay_key(&[0xff; THUMBPRINT_LEN], &"j".repeat(300)).is_none());
+    }
 
     #[test]
     fn typ_is_dpop_jwt_in_any_case() {

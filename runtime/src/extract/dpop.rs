@@ -13,7 +13,7 @@ use http::request::Parts;
 
 use super::{Extract, Outcome, Stage, Stamp, Via};
 use crate::claims::{Claims, Source};
-use crate::dpop::{Accepted, Binding, CnfError, DpopError, DpopVerifier, Presented, binding};
+use crate::dpop::{Accepted, DpopError, DpopVerifier, Presented};
 use crate::http::credentials::{Credentials, Scheme, bearer_or_dpop, credentials};
 use crate::http::rejection::Rejection;
 use crate::observe::{self, Seen};
@@ -68,22 +68,14 @@ fn judge(
             Err(reason) => Verdict::Refused(reason),
         };
     };
-    let jkt = match binding(token) {
-        Ok(Binding::Key(jkt)) => jkt,
-        Ok(Binding::Bearer) | Err(CnfError::Unsupported) => {
-            return Verdict::Refused(Reason::Dpop(DpopError::Unbound));
-        }
-        Err(CnfError::Malformed) => return Verdict::Refused(Reason::Claims),
-    };
     let presented = Presented {
         method,
         path,
         token,
-        jkt: &jkt,
     };
     match dpop.check(proof, &presented, now, leeway) {
         Ok(accepted) => Verdict::Claim(accepted),
-        Err(error) => Verdict::Refused(Reason::Dpop(error)),
+        Err(reason) => Verdict::Refused(reason),
     }
 }
 
@@ -222,7 +214,7 @@ where
     let verdict = Arc::new(AtomicU8::new(PENDING));
     parts.extensions.insert(Judged {
         verifier: id,
-        replay_key: Arc::from(accepted.replay_key.as_str()),
+        replay_key: Arc::clone(&accepted.replay_key),
         verdict: Arc::clone(&verdict),
     });
     let claim = dpop.claim(accepted, now);

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::keyring::{Family, KEYS};
 use super::sign::Signers;
 use crate::Algorithm;
+use crate::keys::crypto::Prepared;
 use crate::token::base64url;
 
 /// A DPoP client key, for tests: it signs proofs with one of the kit's
@@ -37,6 +38,8 @@ pub struct DpopKey {
     alg: Algorithm,
     jwk: Value,
     thumbprint: String,
+    /// The public key made as a verifier makes a proof's, once.
+    public: Option<Prepared>,
     /// Makes every `jti` of this key unique, with a random part so that
     /// two runs against one Redis never collide.
     counter: AtomicU64,
@@ -76,6 +79,7 @@ impl DpopKey {
             members.remove("kid");
         }
         let thumbprint = thumbprint_of(&jwk);
+        let public = crate::dpop::proof_key(&jwk.to_string(), alg);
         let mut hasher = RandomState::new().build_hasher();
         hasher.write_usize(index);
         Ok(Self {
@@ -84,6 +88,7 @@ impl DpopKey {
             alg,
             jwk,
             thumbprint,
+            public,
             counter: AtomicU64::new(0),
             random: hasher.finish(),
         })
@@ -102,6 +107,19 @@ impl DpopKey {
     /// Its RFC 7638 thumbprint: what a bound token's `cnf.jkt` holds.
     pub fn thumbprint(&self) -> String {
         self.thumbprint.clone()
+    }
+
+    /// Whether `proof`'s signature is this key's: the one signature check
+    /// a verifier makes of a proof, with the key made once (when this
+    /// `DpopKey` was), nothing else of the proof judged. (What a benchmark
+    /// takes as the floor of a proof's cost.)
+    pub fn signed(&self, proof: &str) -> bool {
+        let Some((input, signature)) = proof.rsplit_once('.') else {
+            return false;
+        };
+        self.public
+            .as_ref()
+            .is_some_and(|key| key.verify(input.as_bytes(), signature).is_ok())
     }
 
     /// A fresh `jti`.

@@ -31,6 +31,14 @@ async fn every_default_algorithm_is_accepted() {
         let key = DpopKey::new(alg).unwrap_or_else(|e| panic!("{e}"));
         let token = bound(&key);
         assert_ok(&app.fresh(&key, "GET", "/orders", &token).await, "alice");
+        // The kit's own signature check agrees: its proofs are its own, no
+        // other key's, and not once bent.
+        let proof = key.proof("GET", "https://api.example.com/orders", None, NOW);
+        assert!(key.signed(&proof), "{alg:?}");
+        let other = DpopKey::nth(alg, 1).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!other.signed(&proof), "{alg:?}");
+        let bent = proof.replacen(".ey", ".eX", 1);
+        assert!(!key.signed(&bent) && !key.signed("no proof"), "{alg:?}");
     }
 }
 
