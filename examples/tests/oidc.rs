@@ -211,6 +211,9 @@ async fn orders_need_their_scopes() {
             "authorization_servers": [idp.issuer()],
             "scopes_supported": ["orders:read", "orders:write"],
             "bearer_methods_supported": ["header"],
+            // The example takes DPoP-bound tokens besides bearer ones.
+            "dpop_signing_alg_values_supported": ["ES256", "EdDSA", "RS256", "PS256"],
+            "dpop_bound_access_tokens_required": false,
         })
     );
 }

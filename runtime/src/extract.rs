@@ -195,14 +195,44 @@ impl<O> Outcome<O> {
 }
 
 /// What a verifier adds to every rejection it makes: the protected-resource
-/// metadata URL, if it has one.
+/// metadata URL, if it has one, and with DPoP its `DPoP` challenge (for the
+/// scheme the request used).
 #[derive(Clone, Copy)]
-pub(crate) struct Stamp(Option<&'static str>);
+pub(crate) struct Stamp {
+    metadata: Option<&'static str>,
+    /// The `DPoP` challenge of a verifier with DPoP, for the refusals made
+    /// after the extraction (a `403`).
+    #[cfg(feature = "dpop")]
+    dpop: Option<crate::dpop::Challenge>,
+}
 
 impl Stamp {
-    /// `rejection`, naming the metadata.
+    fn new(metadata: Option<&'static str>) -> Self {
+        Self {
+            metadata,
+            #[cfg(feature = "dpop")]
+            dpop: None,
+        }
+    }
+
+    /// The same stamp, adding `challenge` to the rejections it stamps.
+    #[cfg(feature = "dpop")]
+    pub(crate) fn with_dpop(self, challenge: crate::dpop::Challenge) -> Self {
+        Self {
+            dpop: Some(challenge),
+            ..self
+        }
+    }
+
+    /// `rejection`, naming the metadata (and with the `DPoP` challenge,
+    /// unless it has its own).
     pub(crate) fn apply(self, rejection: Rejection) -> Rejection {
-        match self.0 {
+        #[cfg(feature = "dpop")]
+        let rejection = match self.dpop {
+            Some(challenge) => rejection.or_dpop(challenge),
+            None => rejection,
+        };
+        match self.metadata {
             Some(url) => rejection.with_resource_metadata(url),
             None => rejection,
         }
@@ -225,8 +255,15 @@ where
     Verifier<T>: FromRef<S>,
 {
     let verifier = Verifier::<T>::from_ref(state);
-    let stamp = Stamp(verifier.resource_metadata_url());
+    let stamp = Stamp::new(verifier.resource_metadata_url());
     if let Some(claims) = (via.reuse)(&verifier, &mut parts.extensions) {
+        // A later refusal (a `403`) is answered in the scheme the token
+        // came with.
+        #[cfg(feature = "dpop")]
+        let stamp = match verifier.dpop() {
+            Some(dpop) => stamp.with_dpop(dpop.challenge(dpop::sent_with_dpop(parts), None)),
+            None => stamp,
+        };
         return Extract::ready(finish(Outcome::Claims(claims), stamp));
     }
     #[cfg(feature = "dpop")]

@@ -134,6 +134,73 @@ fn verifications_and_the_cache_are_counted() {
     }
 }
 
+#[derive(Claims, Clone, Debug)]
+#[claims(algorithms = [HS256], cache(capacity = 10, ttl = 300))]
+struct Bound {
+    #[claims(max_len = 16)]
+    sub: String,
+}
+
+#[test]
+fn a_dpop_request_is_counted_once_with_its_verdict() {
+    use claimguard::dpop::DpopVerifier;
+    use claimguard::testing::DpopKey;
+
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let key = DpopKey::new(Algorithm::ES256).unwrap_or_else(|e| panic!("{e}"));
+    let minter = HsMinter::new(SECRET);
+    let bound = minter.token(&format!(
+        r#"{{"sub":"a","exp":{},"cnf":{{"jkt":"{}"}}}}"#,
+        NOW + 60,
+        key.thumbprint()
+    ));
+    let plain = minter.token(&format!(r#"{{"sub":"b","exp":{}}}"#, NOW + 60));
+    recorded(&recorder, || async {
+        let dpop = DpopVerifier::builder("https://api.example.com")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let verifier = Verifier::<Bound>::builder()
+            .key(claimguard::Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+            .clock(ManualClock::new(NOW))
+            .dpop(dpop)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let app = Router::new()
+            .route("/", get(|c: Bound| async move { c.sub }))
+            .with_state(verifier.clone());
+        let proof = key.proof("GET", "https://api.example.com/", Some(&bound), NOW);
+        let authorization = format!("DPoP {bound}");
+        let headers = [
+            ("authorization", authorization.as_bytes()),
+            ("dpop", proof.as_bytes()),
+        ];
+        // Accepted, then the same proof again (its token a cache hit).
+        for _ in 0..2 {
+            claimguard_tests::send(&app, "GET", "/", &headers).await;
+        }
+        bearer(&app, "/", &bound).await;
+        bearer(&app, "/", &plain).await;
+        assert!(verifier.verify(&plain).is_ok());
+        assert!(verifier.verify(&bound).is_err());
+    });
+    let claims = core::any::type_name::<Bound>();
+    let snapshot = series(&snapshotter);
+    let verifications = |outcome, reason| match value(
+        &snapshot,
+        "claimguard_verifications_total",
+        &[("claims", claims), ("outcome", outcome), ("reason", reason)],
+    ) {
+        Some(DebugValue::Counter(n)) => *n,
+        other => panic!("{outcome} {reason}: {other:?}"),
+    };
+    // The DPoP request, and the bearer token twice (extractor and `verify`):
+    // a refused request is never counted as accepted too.
+    assert_eq!(verifications("accepted", "none"), 3);
+    assert_eq!(verifications("refused", "dpop_replayed"), 1);
+    assert_eq!(verifications("refused", "dpop_bound_as_bearer"), 2);
+}
+
 /// Every event of every level, from every test of this binary, as text.
 fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();

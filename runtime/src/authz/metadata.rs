@@ -15,6 +15,7 @@ use axum_core::response::{IntoResponse, Response};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, StatusCode};
 
+use crate::algorithm::Algorithm;
 use crate::claims::Source;
 use crate::http::rejection::quotable;
 
@@ -147,7 +148,14 @@ impl ProtectedResource {
     /// and reads its tokens from `source`. The URL is kept for the life of
     /// the process (a few dozen bytes, once per verifier built with it), so
     /// that rejections that name it stay `Copy`.
-    pub(crate) fn publish<I: AsRef<str>>(&self, issuers: &[I], source: Source) -> ResourceMetadata {
+    /// With DPoP, `dpop` is the accepted proof algorithms and whether every
+    /// token must be DPoP-bound (RFC 9728 §2's last two members).
+    pub(crate) fn publish<I: AsRef<str>>(
+        &self,
+        issuers: &[I],
+        source: Source,
+        dpop: Option<(&[Algorithm], bool)>,
+    ) -> ResourceMetadata {
         let servers = match &self.authorization_servers {
             Some(servers) => servers.clone(),
             None => issuers.iter().map(|i| i.as_ref().to_owned()).collect(),
@@ -171,6 +179,14 @@ impl ProtectedResource {
             Source::Cookie(_) | Source::Header(_) => &[],
         };
         members.push(format!("\"bearer_methods_supported\":{}", json(&methods)));
+        if let Some((algorithms, required)) = dpop {
+            let names: Vec<_> = algorithms.iter().map(|alg| alg.name()).collect();
+            members.push(format!(
+                "\"dpop_signing_alg_values_supported\":{}",
+                json(&names)
+            ));
+            members.push(format!("\"dpop_bound_access_tokens_required\":{required}"));
+        }
         let document = format!("{{{}}}", members.join(","));
         let url: &'static str = Box::leak(self.metadata_url().into_boxed_str());
         ResourceMetadata(Arc::new(Published {
@@ -333,7 +349,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .scopes_supported(["orders:read"]);
         let issuers = ["https://sso.example"];
-        let published = settings.publish(&issuers, Source::Bearer);
+        let published = settings.publish(&issuers, Source::Bearer, None);
         let document: serde_json::Value =
             serde_json::from_str(published.document()).unwrap_or_default();
         assert_eq!(
@@ -352,7 +368,7 @@ mod tests {
         let cookie = settings
             .clone()
             .authorization_servers(["https://other.example"])
-            .publish::<&str>(&[], Source::Cookie("session"));
+            .publish::<&str>(&[], Source::Cookie("session"), None);
         let document: serde_json::Value =
             serde_json::from_str(cookie.document()).unwrap_or_default();
         assert_eq!(document["bearer_methods_supported"], serde_json::json!([]));
@@ -362,7 +378,7 @@ mod tests {
         );
         let bare = ProtectedResource::new("https://api.example")
             .unwrap_or_else(|e| panic!("{e}"))
-            .publish::<&str>(&[], Source::Bearer);
+            .publish::<&str>(&[], Source::Bearer, None);
         assert!(!bare.document().contains("authorization_servers"));
         assert!(!bare.document().contains("scopes_supported"));
     }

@@ -55,6 +55,11 @@ impl Challenge {
             attributes.push(format!("error=\"{code}\""));
             attributes.push(format!("error_description=\"{description}\""));
         }
+        self.with(attributes, metadata)
+    }
+
+    /// A `DPoP` challenge of `attributes`, then `algs` and the metadata URL.
+    fn with(&self, mut attributes: Vec<String>, metadata: Option<&str>) -> HeaderValue {
         attributes.push(format!("algs=\"{}\"", self.algs()));
         if let Some(url) = metadata {
             attributes.push(format!("resource_metadata=\"{url}\""));
@@ -65,13 +70,14 @@ impl Challenge {
         HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("DPoP"))
     }
 
-    /// Writes the challenges (and the nonce) of a refusal for `reason` into
-    /// `headers`: `bearer` is its `Bearer` challenge, `metadata` the
-    /// protected-resource metadata URL it names.
+    /// Writes the challenges (and the nonce) of a refusal into `headers`:
+    /// `bearer` is its `Bearer` challenge, `scope` a `403`'s `scope`
+    /// attribute, `metadata` the protected-resource metadata URL it names.
     pub(crate) fn write(
         &self,
         reason: Reason,
         bearer: Option<HeaderValue>,
+        scope: Option<String>,
         metadata: Option<&str>,
         headers: &mut HeaderMap,
     ) {
@@ -87,6 +93,13 @@ impl Challenge {
                 let code = error.error_code().unwrap_or("invalid_dpop_proof");
                 let value = self.value(Some((code, error.description())), metadata);
                 headers.append(WWW_AUTHENTICATE, value);
+            }
+            // A `403` is answered in the scheme the token came with (RFC
+            // 9449 §7.1).
+            Reason::InsufficientScope if self.scheme => {
+                let mut attributes = vec![String::from(r#"error="insufficient_scope""#)];
+                attributes.extend(scope);
+                headers.append(WWW_AUTHENTICATE, self.with(attributes, metadata));
             }
             Reason::InvalidRequest | Reason::InsufficientScope => {
                 if let Some(bearer) = bearer {

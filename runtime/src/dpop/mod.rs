@@ -81,9 +81,16 @@
 //! | the binding (step 5, a bound token as `Bearer`, an unbound one as `DPoP`) | 401 | `DPoP error="invalid_token", ...` |
 //! | the token itself, sent with the `DPoP` scheme | 401 | `DPoP error="invalid_token", ...` |
 //! | no or a stale nonce | 401 | `DPoP error="use_dpop_nonce", ...`, and `DPoP-Nonce` |
-//! | the replay store cannot answer | 503 | none |
+//! | the replay store cannot answer | 503 | none (`Retry-After: 1`) |
+//! | a requirement refuses a DPoP request | 403 | `DPoP error="insufficient_scope", scope="...", algs="..."` |
 //!
-//! The reason is [`Reason::Dpop`](crate::Reason) with a [`DpopError`].
+//! The reason is [`Reason::Dpop`](crate::Reason) with a [`DpopError`]; a
+//! custom rejection type copies the response's headers from
+//! [`Rejection::headers`](crate::Rejection::headers). With
+//! [`protected_resource`](crate::VerifierBuilder::protected_resource), the
+//! RFC 9728 document lists the proof algorithms
+//! (`dpop_signing_alg_values_supported`) and says whether tokens must be
+//! bound (`dpop_bound_access_tokens_required`).
 //! Nothing from the proof or the token is ever in a rejection, an event or
 //! `Debug` output.
 //!

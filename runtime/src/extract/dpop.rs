@@ -89,6 +89,11 @@ fn proof_header(parts: &Parts) -> Result<&[u8], DpopError> {
     Ok(first.as_bytes())
 }
 
+/// Whether the request's credentials come with the `DPoP` scheme.
+pub(super) fn sent_with_dpop(parts: &Parts) -> bool {
+    matches!(bearer_or_dpop(parts), Ok(Some((Scheme::Dpop, _))))
+}
+
 /// The extraction, for a verifier with DPoP (after the layer's claims were
 /// looked for).
 pub(super) fn extract<T, O, Out>(
@@ -112,6 +117,7 @@ where
         matches!(found, Ok(Some((Scheme::Dpop, _))))
     };
     let challenge = dpop.challenge(scheme_of(&found), None);
+    let stamp = stamp.with_dpop(challenge);
     let refuse = move |reason: Reason| stamp.apply(Rejection::new(reason).with_dpop(challenge));
     let (scheme, token) = match found {
         Ok(Some(found)) => found,
@@ -135,6 +141,13 @@ where
             _ => rejection.with_dpop(challenge),
         };
         stamp.apply(rejection)
+    };
+    // An acceptance, counted once the binding and the proof are judged (the
+    // pipeline does not count it for a verifier with DPoP).
+    let accepting = verifier.clone();
+    let accept = move |claims: O| {
+        observe::accepted(accepting.series());
+        Outcome::Claims(claims)
     };
     let proof = match scheme {
         Scheme::Dpop => Some(proof_header(parts)),
@@ -172,9 +185,9 @@ where
                 let leeway = verifier.leeway();
                 let verdict = judge(&dpop, &token, proof.as_deref(), &method, &path, now, leeway);
                 let outcome = match verdict {
-                    Verdict::Bearer => Outcome::Claims(claims),
+                    Verdict::Bearer => accept(claims),
                     Verdict::Claim(accepted) => match dpop.claim(accepted, now).await {
-                        Ok(()) => Outcome::Claims(claims),
+                        Ok(()) => accept(claims),
                         Err(error) => Outcome::Refused(report(Reason::Dpop(error), None)),
                     },
                     Verdict::Refused(reason) => Outcome::Refused(report(reason, Some(now))),
@@ -191,7 +204,7 @@ where
     let proof = proof.and_then(Result::ok);
     let (method, path) = (parts.method.as_str(), parts.uri.path());
     let accepted = match judge(&dpop, text, proof, method, path, now, verifier.leeway()) {
-        Verdict::Bearer => return Extract::ready(finish(Outcome::Claims(claims), stamp)),
+        Verdict::Bearer => return Extract::ready(finish(accept(claims), stamp)),
         Verdict::Claim(accepted) => accepted,
         Verdict::Refused(reason) => {
             let refused = Outcome::Refused(report(reason, Some(now)));
@@ -206,7 +219,7 @@ where
         && *judged.replay_key == *accepted.replay_key
     {
         let outcome = match judged.verdict.load(Ordering::Acquire) {
-            FRESH => Outcome::Claims(claims),
+            FRESH => accept(claims),
             _ => Outcome::Refused(report(Reason::Dpop(DpopError::Replayed), None)),
         };
         return Extract::ready(finish(outcome, stamp));
@@ -222,7 +235,7 @@ where
         let outcome = match claim.await {
             Ok(()) => {
                 verdict.store(FRESH, Ordering::Release);
-                Outcome::Claims(claims)
+                accept(claims)
             }
             Err(error) => {
                 verdict.store(REFUSED, Ordering::Release);

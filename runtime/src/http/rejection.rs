@@ -17,7 +17,7 @@ use core::fmt;
 
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::reason::Reason;
 
@@ -62,6 +62,15 @@ impl Rejection {
     pub(crate) fn with_dpop(mut self, challenge: crate::dpop::challenge::Challenge) -> Self {
         self.dpop = Some(challenge);
         self
+    }
+
+    /// The same rejection, with `challenge` unless it has one already.
+    #[cfg(feature = "dpop")]
+    pub(crate) fn or_dpop(self, challenge: crate::dpop::challenge::Challenge) -> Self {
+        match self.dpop {
+            Some(_) => self,
+            None => self.with_dpop(challenge),
+        }
     }
 
     /// [`Reason::KeysUnavailable`], asking the client to come back in
@@ -110,8 +119,14 @@ impl Rejection {
         self.reason
     }
 
-    /// The seconds of the `Retry-After` header, for a `503`.
+    /// The seconds of the `Retry-After` header, for a `503`: when the keys
+    /// are unavailable, how long until the next fetch; when a DPoP replay
+    /// store could not answer, one second.
     pub const fn retry_after(&self) -> Option<u32> {
+        #[cfg(feature = "dpop")]
+        if let Reason::Dpop(crate::dpop::DpopError::Store(_)) = self.reason {
+            return Some(1);
+        }
         self.retry_after
     }
 
@@ -126,8 +141,8 @@ impl Rejection {
     /// `403` (RFC 6750 §3.1); `Bearer error="...", error_description="..."`
     /// otherwise; each followed by `resource_metadata="..."` when set. A
     /// verifier with DPoP answers in the `DPoP` scheme besides (or
-    /// instead), and `None` is returned for a `Reason::Dpop`: its
-    /// challenges are written by `into_response`.
+    /// instead), and `None` is returned for a `Reason::Dpop`: take
+    /// [`headers`](Self::headers) for every challenge of the response.
     pub fn challenge(&self) -> Option<HeaderValue> {
         #[cfg(feature = "dpop")]
         if matches!(self.reason, Reason::Dpop(_)) {
@@ -146,10 +161,8 @@ impl Rejection {
             attributes.push(format!("error=\"{code}\""));
         }
         if self.reason == Reason::InsufficientScope {
-            let scopes = self.scopes.iter().copied().filter(|s| is_scope_token(s));
-            let listed = scopes.collect::<Vec<_>>().join(" ");
-            if !listed.is_empty() {
-                attributes.push(format!("scope=\"{listed}\""));
+            if let Some(scope) = self.scope_attribute() {
+                attributes.push(scope);
             }
         } else if code.is_some() {
             let description = self.reason.description();
@@ -163,6 +176,40 @@ impl Rejection {
         // scope tokens and the URL was checked, so this cannot fail; the
         // fallback keeps the path panic-free.
         Some(HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("Bearer")))
+    }
+
+    /// A `403`'s `scope="..."` attribute: the requirement's scopes that
+    /// are RFC 6749 scope tokens, if any.
+    pub(crate) fn scope_attribute(&self) -> Option<String> {
+        let scopes = self.scopes.iter().copied().filter(|s| is_scope_token(s));
+        let listed = scopes.collect::<Vec<_>>().join(" ");
+        (!listed.is_empty()).then(|| format!("scope=\"{listed}\""))
+    }
+
+    /// Every header of the response besides its body's `Content-Type`: the
+    /// challenges (one `WWW-Authenticate`, or two when a request without
+    /// credentials is offered both `Bearer` and `DPoP`), `DPoP-Nonce` with
+    /// `use_dpop_nonce`, and `Retry-After` for a `503`. A custom rejection
+    /// type (`#[claims(rejection = ...)]`) copies them to keep what the
+    /// response tells the client.
+    pub fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        #[cfg(feature = "dpop")]
+        if let Some(dpop) = &self.dpop {
+            let scope = self.scope_attribute();
+            let metadata = self.resource_metadata;
+            dpop.write(self.reason, self.challenge(), scope, metadata, &mut headers);
+        } else if let Some(challenge) = self.challenge() {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        #[cfg(not(feature = "dpop"))]
+        if let Some(challenge) = self.challenge() {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.retry_after() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        headers
     }
 
     /// The JSON body of the response.
@@ -243,24 +290,7 @@ impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         let mut response = (self.status(), self.body()).into_response();
         let headers = response.headers_mut();
-        #[cfg(feature = "dpop")]
-        if let Some(dpop) = &self.dpop {
-            dpop.write(
-                self.reason,
-                self.challenge(),
-                self.resource_metadata,
-                headers,
-            );
-        } else if let Some(challenge) = self.challenge() {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
-        #[cfg(not(feature = "dpop"))]
-        if let Some(challenge) = self.challenge() {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
-        if let Some(seconds) = self.retry_after {
-            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
-        }
+        headers.extend(self.headers());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         response
     }
@@ -406,5 +436,71 @@ mod tests {
         let bad = Rejection::new(Reason::Missing).with_resource_metadata("https://a\", b=\"x");
         assert_eq!(bad.resource_metadata(), None);
         assert_eq!(challenge_of(bad), "Bearer");
+    }
+
+    #[cfg(feature = "dpop")]
+    #[test]
+    fn headers_hold_every_header_of_the_response() {
+        use crate::algorithm::Algorithm;
+        use crate::dpop::challenge::{Challenge, mask};
+        use crate::dpop::{DPOP_NONCE, DpopError, StoreError};
+
+        let challenge = Challenge {
+            algs: mask(&[Algorithm::ES256]),
+            scheme: false,
+            bearer: true,
+            nonce: Some([b'n'; 43]),
+        };
+        let all = |headers: &HeaderMap| -> Vec<String> {
+            headers
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect()
+        };
+        // Both schemes for a request without credentials, and the nonce: what
+        // a custom rejection type copies, and what the response carries.
+        let missing = Rejection::new(Reason::Missing).with_dpop(challenge);
+        let headers = missing.headers();
+        assert_eq!(all(&headers), ["Bearer", r#"DPoP algs="ES256""#]);
+        let nonce = headers.get(DPOP_NONCE).map(|v| v.as_bytes().to_vec());
+        assert_eq!(nonce, Some(vec![b'n'; 43]));
+        let response = missing.into_response();
+        assert_eq!(all(response.headers()), all(&headers));
+        assert!(response.headers().get(DPOP_NONCE).is_some());
+        // A replay store that cannot answer: no challenge, a second's wait.
+        let store = Rejection::new(Reason::Dpop(DpopError::Store(StoreError::Timeout))).with_dpop(
+            Challenge {
+                nonce: None,
+                ..challenge
+            },
+        );
+        assert_eq!(store.retry_after(), Some(1));
+        let headers = store.headers();
+        assert!(all(&headers).is_empty());
+        assert_eq!(
+            headers.get(RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        // A 403 on a DPoP request is in the DPoP scheme, with its scopes; on
+        // a bearer request, in the Bearer scheme.
+        let forbidden = Rejection::insufficient_scope(&["orders:read", "not a scope"]);
+        let dpop = Challenge {
+            scheme: true,
+            nonce: None,
+            ..challenge
+        };
+        assert_eq!(
+            all(&forbidden.with_dpop(dpop).headers()),
+            [r#"DPoP error="insufficient_scope", scope="orders:read", algs="ES256""#]
+        );
+        let bearer = Challenge {
+            nonce: None,
+            ..challenge
+        };
+        assert_eq!(
+            all(&forbidden.with_dpop(bearer).headers()),
+            [r#"Bearer error="insufficient_scope", scope="orders:read""#]
+        );
     }
 }

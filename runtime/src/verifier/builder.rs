@@ -375,8 +375,15 @@ impl<T: Claims> VerifierBuilder<T> {
             leeway: self.leeway.unwrap_or(config.leeway),
             required: config.required,
         };
+        #[cfg(feature = "dpop")]
+        let dpop = self.dpop.as_ref().map(|dpop| {
+            let required = dpop.mode() == crate::dpop::DpopMode::Required;
+            (dpop.algorithms(), required)
+        });
+        #[cfg(not(feature = "dpop"))]
+        let dpop = None;
         let metadata =
-            (self.protected).map(|resource| resource.publish(&rules.issuers, config.source));
+            (self.protected).map(|resource| resource.publish(&rules.issuers, config.source, dpop));
         Verifier {
             inner: Arc::new(Inner {
                 keys,

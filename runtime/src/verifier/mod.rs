@@ -130,9 +130,18 @@ impl<T: Claims> Verifier<T> {
     fn as_bearer(&self, token: &str) -> Result<(), Rejection> {
         #[cfg(feature = "dpop")]
         if let Some(dpop) = &self.inner.dpop {
-            return dpop
-                .as_bearer(token)
-                .map_err(|reason| self.stamp(Rejection::new(reason)));
+            // Counted here rather than by the pipeline, once the binding is
+            // judged.
+            return match dpop.as_bearer(token) {
+                Ok(()) => {
+                    observe::accepted(&self.inner.series);
+                    Ok(())
+                }
+                Err(reason) => {
+                    observe::refused(&self.inner.series, reason, &Seen::default());
+                    Err(self.stamp(Rejection::new(reason)))
+                }
+            };
         }
         Ok(())
     }

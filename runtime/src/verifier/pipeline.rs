@@ -75,6 +75,17 @@ enum Judged<R> {
 }
 
 impl<T: Claims> Inner<T> {
+    /// Counts a token the pipeline accepted, unless DPoP is on: then the
+    /// token's binding (and proof) are judged after the pipeline, and the
+    /// request is counted once, accepted or refused, when they are.
+    fn accepted(&self) {
+        #[cfg(feature = "dpop")]
+        if self.dpop.is_some() {
+            return;
+        }
+        observe::accepted(&self.series);
+    }
+
     /// The whole pipeline, with what to return on a cache hit and how to
     /// turn fresh claims into the result and, with a cache, the value to
     /// cache.
@@ -94,7 +105,7 @@ impl<T: Claims> Inner<T> {
             && bytes.len() <= self.max_token_bytes
             && let Some(cached) = cache.claims.get(bytes, now)
         {
-            observe::accepted(&self.series);
+            self.accepted();
             return Ok(hit(cache, &cached));
         }
         let mut seen = Seen::default();
@@ -114,7 +125,7 @@ impl<T: Claims> Inner<T> {
                 return Err(failure);
             }
         };
-        observe::accepted(&self.series);
+        self.accepted();
         // Only fully validated claims go in, and never past `exp` itself (the
         // leeway is for clock skew at validation, not for keeping). An entry
         // whose key is withdrawn meanwhile goes in unreachable.

@@ -143,3 +143,46 @@ async fn a_bad_token_sent_with_dpop_is_answered_in_dpop() {
         .await
         .assert_invalid_request();
 }
+
+#[test]
+fn the_protected_resource_metadata_tells_clients_about_dpop() {
+    use claimguard::authz::ProtectedResource;
+    use claimguard::{Algorithm, Key, Verifier};
+
+    let document = |dpop: Option<claimguard::dpop::DpopBuilder>| {
+        let resource = ProtectedResource::new(ORIGIN).unwrap_or_else(|e| panic!("{e}"));
+        let builder = Verifier::<crate::setup::User>::builder()
+            .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+            .protected_resource(resource);
+        let builder = match dpop {
+            Some(dpop) => builder.dpop(dpop.build().unwrap_or_else(|e| panic!("{e}"))),
+            None => builder,
+        };
+        let verifier = builder.build().unwrap_or_else(|e| panic!("{e}"));
+        let metadata = verifier
+            .resource_metadata()
+            .unwrap_or_else(|| panic!("none"));
+        serde_json::from_str::<serde_json::Value>(metadata.document())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let optional = document(Some(dpop()));
+    assert_eq!(
+        optional["dpop_signing_alg_values_supported"],
+        serde_json::json!(["ES256", "EdDSA", "RS256", "PS256"])
+    );
+    assert_eq!(optional["dpop_bound_access_tokens_required"], false);
+    let required = document(Some(
+        dpop()
+            .mode(DpopMode::Required)
+            .algorithms([Algorithm::EdDSA]),
+    ));
+    assert_eq!(
+        required["dpop_signing_alg_values_supported"],
+        serde_json::json!(["EdDSA"])
+    );
+    assert_eq!(required["dpop_bound_access_tokens_required"], true);
+    let without = document(None);
+    assert!(without.get("dpop_signing_alg_values_supported").is_none());
+    assert!(without.get("dpop_bound_access_tokens_required").is_none());
+    assert_eq!(without["resource"], ORIGIN);
+}

@@ -14,7 +14,7 @@ use claimguard::{Algorithm, Claims, Requirement, Verifier};
 use claimguard_tests::NOW;
 use serde_json::json;
 
-use crate::setup::{ORIGIN, User, app, assert_ok, assert_proof, bound, dpop, key};
+use crate::setup::{ALGS, ORIGIN, User, app, assert_ok, assert_proof, bound, dpop, key};
 
 /// Alice only.
 struct Alice;
@@ -52,6 +52,21 @@ async fn the_layer_and_the_handler_judge_one_proof_once() {
     ));
     let reply = app.fresh(&key, "GET", "/orders", &bob).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    // In the scheme the token came with (RFC 9449 §7.1); a policy's name is
+    // never shown.
+    assert_eq!(
+        reply.challenges,
+        [format!(r#"DPoP error="insufficient_scope", algs="{ALGS}""#)],
+        "{reply:?}"
+    );
+    // A bearer token refused by the requirement: the `Bearer` scheme.
+    let reply = app.bearer("/orders", &crate::setup::plain(), &[]).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reply:?}");
+    assert_eq!(
+        reply.challenges,
+        [r#"Bearer error="insufficient_scope""#],
+        "{reply:?}"
+    );
     let stale = key.proof("GET", &format!("{ORIGIN}/orders"), Some(&bob), NOW - 61);
     let reply = app.dpop("GET", "/orders", &bob, &[&stale]).await;
     assert_proof(&reply, "the DPoP proof is not recent");

@@ -68,6 +68,8 @@ async fn a_full_store_refuses_with_503() {
     let reply = app.fresh(&key, "GET", "/orders", &token).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{reply:?}");
     assert!(reply.challenges.is_empty(), "{reply:?}");
+    // Not the client's fault: come back in a second.
+    assert_eq!(reply.retry_after.as_deref(), Some("1"), "{reply:?}");
     assert_eq!(
         reply.body,
         r#"{"error":"temporarily_unavailable","error_description":"the DPoP replay check is unavailable"}"#
@@ -119,6 +121,8 @@ async fn a_store_that_answers_later_is_waited_for_and_one_that_fails_refuses() {
         let key = key(0);
         let reply = app.fresh(&key, "GET", "/orders", &bound(&key)).await;
         assert_eq!(reply.status, status, "{reply:?}");
+        let retry = (status == StatusCode::SERVICE_UNAVAILABLE).then_some("1");
+        assert_eq!(reply.retry_after.as_deref(), retry, "{reply:?}");
     }
     assert_eq!(claims.load(Ordering::SeqCst), 4);
 }
