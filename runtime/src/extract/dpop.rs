@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use http::header::HeaderName;
+use http::HeaderValue;
+use http::header::{AUTHORIZATION, HeaderName};
 use http::request::Parts;
 
 use super::{Extract, Outcome, Stage, Stamp, Via};
@@ -25,15 +26,48 @@ use crate::verifier::Verifier;
 /// The `DPoP` request header.
 const DPOP: HeaderName = HeaderName::from_static("dpop");
 
-/// The verdict of a proof an earlier extractor of the same request judged,
-/// so that a second extractor does not present the proof to the replay
-/// store again (which would refuse it as a replay).
+/// The verdict on a request's proof and token, so that a later extractor
+/// of the same request (with the same verifier, proof and `Authorization`)
+/// takes it instead of presenting the proof to the replay store again
+/// (which would refuse it as a replay) or checking its signature again.
 #[derive(Clone)]
 struct Judged {
     verifier: usize,
-    replay_key: Arc<str>,
+    /// The `Authorization` and `DPoP` header values judged (clones share
+    /// their bytes), compared whole.
+    authorization: HeaderValue,
+    proof: HeaderValue,
     /// [`PENDING`], [`FRESH`] or [`REFUSED`].
     verdict: Arc<AtomicU8>,
+}
+
+impl Judged {
+    /// A pending verdict on this request's credentials (`proof` its `DPoP`
+    /// header).
+    fn pending(verifier: usize, parts: &Parts, proof: &HeaderValue) -> Option<Self> {
+        Some(Self {
+            verifier,
+            authorization: parts.headers.get(AUTHORIZATION)?.clone(),
+            proof: proof.clone(),
+            verdict: Arc::new(AtomicU8::new(PENDING)),
+        })
+    }
+
+    /// Whether an earlier extractor of this request, with this verifier,
+    /// found its proof and token fresh.
+    fn fresh(verifier: usize, parts: &Parts) -> bool {
+        parts.extensions.get::<Self>().is_some_and(|judged| {
+            judged.verifier == verifier
+                && judged.verdict.load(Ordering::Acquire) == FRESH
+                && parts.headers.get(AUTHORIZATION) == Some(&judged.authorization)
+                && parts.headers.get(DPOP) == Some(&judged.proof)
+        })
+    }
+
+    /// Records the verdict.
+    fn settle(verdict: &AtomicU8, fresh: bool) {
+        verdict.store(if fresh { FRESH } else { REFUSED }, Ordering::Release);
+    }
 }
 
 const PENDING: u8 = 0;
@@ -80,13 +114,13 @@ fn judge(
 }
 
 /// The `DPoP` header: exactly one.
-fn proof_header(parts: &Parts) -> Result<&[u8], DpopError> {
+fn proof_header(parts: &Parts) -> Result<&HeaderValue, DpopError> {
     let mut values = parts.headers.get_all(DPOP).iter();
     let first = values.next().ok_or(DpopError::Missing)?;
     if values.next().is_some() {
         return Err(DpopError::Multiple);
     }
-    Ok(first.as_bytes())
+    Ok(first)
 }
 
 /// Whether the request's credentials come with the `DPoP` scheme.
@@ -170,14 +204,27 @@ where
             // check needs is copied, and all of it waits.
             let method = parts.method.as_str().to_owned();
             let path = parts.uri.path().to_owned();
-            let proof = proof.map(|p| p.map(<[u8]>::to_vec).unwrap_or_default());
+            let value = proof.and_then(Result::ok);
+            // A later extractor of this request takes this one's verdict.
+            let judged = value.and_then(|value| Judged::pending(verifier.id(), parts, value));
+            let proof = value.map(|value| value.as_bytes().to_vec());
             let token = text.to_owned();
             let attempt = via.attempt;
+            let verdict = judged.as_ref().map(|j| Arc::clone(&j.verdict));
+            if let Some(judged) = judged {
+                parts.extensions.insert(judged);
+            }
+            let settle = move |fresh: bool| {
+                if let Some(verdict) = &verdict {
+                    Judged::settle(verdict, fresh);
+                }
+            };
             let future = async move {
                 let again = || attempt(&verifier, Credentials::Text(&token));
                 let claims = match verifier.after_refetch(&source, again).await {
                     Ok(claims) => claims,
                     Err(rejection) => {
+                        settle(false);
                         let rejection = stamp.apply(rejection.with_dpop(challenge));
                         return finish(Outcome::Refused(rejection), stamp);
                     }
@@ -187,10 +234,19 @@ where
                 let outcome = match verdict {
                     Verdict::Bearer => accept(claims),
                     Verdict::Claim(accepted) => match dpop.claim(accepted, now).await {
-                        Ok(()) => accept(claims),
-                        Err(error) => Outcome::Refused(report(Reason::Dpop(error), None)),
+                        Ok(()) => {
+                            settle(true);
+                            accept(claims)
+                        }
+                        Err(error) => {
+                            settle(false);
+                            Outcome::Refused(report(Reason::Dpop(error), None))
+                        }
                     },
-                    Verdict::Refused(reason) => Outcome::Refused(report(reason, Some(now))),
+                    Verdict::Refused(reason) => {
+                        settle(false);
+                        Outcome::Refused(report(reason, Some(now)))
+                    }
                 };
                 finish(outcome, stamp)
             };
@@ -201,7 +257,14 @@ where
             return Extract::ready(finish(Outcome::Refused(rejection), stamp));
         }
     };
-    let proof = proof.and_then(Result::ok);
+    let value = proof.and_then(Result::ok);
+    let proof = value.map(HeaderValue::as_bytes);
+    // An earlier extractor of this request judged this proof and token
+    // fresh: taken, without a second signature check or replay claim.
+    let id = verifier.id();
+    if proof.is_some() && Judged::fresh(id, parts) {
+        return Extract::ready(finish(accept(claims), stamp));
+    }
     let (method, path) = (parts.method.as_str(), parts.uri.path());
     let accepted = match judge(&dpop, text, proof, method, path, now, verifier.leeway()) {
         Verdict::Bearer => return Extract::ready(finish(accept(claims), stamp)),
@@ -211,36 +274,23 @@ where
             return Extract::ready(finish(refused, stamp));
         }
     };
-    // A second extractor of this request, with this verifier and proof,
-    // takes the first one's verdict.
-    let id = verifier.id();
-    if let Some(judged) = parts.extensions.get::<Judged>()
-        && judged.verifier == id
-        && *judged.replay_key == *accepted.replay_key
-    {
-        let outcome = match judged.verdict.load(Ordering::Acquire) {
-            FRESH => accept(claims),
-            _ => Outcome::Refused(report(Reason::Dpop(DpopError::Replayed), None)),
-        };
-        return Extract::ready(finish(outcome, stamp));
-    }
-    let verdict = Arc::new(AtomicU8::new(PENDING));
-    parts.extensions.insert(Judged {
-        verifier: id,
-        replay_key: Arc::clone(&accepted.replay_key),
-        verdict: Arc::clone(&verdict),
-    });
+    let verdict = match value.and_then(|value| Judged::pending(id, parts, value)) {
+        Some(judged) => {
+            let verdict = Arc::clone(&judged.verdict);
+            parts.extensions.insert(judged);
+            Some(verdict)
+        }
+        None => None,
+    };
     let claim = dpop.claim(accepted, now);
     let mut future = Box::pin(async move {
-        let outcome = match claim.await {
-            Ok(()) => {
-                verdict.store(FRESH, Ordering::Release);
-                accept(claims)
-            }
-            Err(error) => {
-                verdict.store(REFUSED, Ordering::Release);
-                Outcome::Refused(report(Reason::Dpop(error), None))
-            }
+        let fresh = claim.await;
+        if let Some(verdict) = &verdict {
+            Judged::settle(verdict, fresh.is_ok());
+        }
+        let outcome = match fresh {
+            Ok(()) => accept(claims),
+            Err(error) => Outcome::Refused(report(Reason::Dpop(error), None)),
         };
         finish(outcome, stamp)
     });

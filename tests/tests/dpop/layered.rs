@@ -101,8 +101,12 @@ async fn a_token_whose_key_comes_with_a_refetch_is_judged_with_its_proof() {
         .start()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    async fn twice(first: Access, second: Access) -> String {
+        format!("{} {}", first.sub, second.sub)
+    }
     let router = Router::new()
         .route("/orders", get(|access: Access| async move { access.sub }))
+        .route("/twice", get(twice))
         .with_state(verifier);
     let app = crate::setup::App {
         router,
@@ -119,10 +123,12 @@ async fn a_token_whose_key_comes_with_a_refetch_is_judged_with_its_proof() {
         });
         issuer.mint(Algorithm::ES256, &claims)
     };
-    // A good proof: accepted after the refetch.
+    // A good proof: accepted after the refetch. Two extractors of the
+    // request, the first waiting for the refetch: the second takes its
+    // verdict instead of presenting the proof again.
     let token = mint(true);
-    let reply = within(app.fresh(&client, "GET", "/orders", &token)).await;
-    assert_ok(&reply, "svc");
+    let reply = within(app.fresh(&client, "GET", "/twice", &token)).await;
+    assert_ok(&reply, "svc svc");
     // A bad proof for another rotated key's token, past the kid cooldown:
     // refused after the refetch.
     clock.advance(31);
