@@ -108,18 +108,14 @@ impl<'de> de::Deserialize<'de> for Cnf {
 /// The binding of `token`, a compact JWS whose signature holds.
 pub(crate) fn binding(token: &str) -> Result<Binding, CnfError> {
     let payload = token.split('.').nth(1).ok_or(CnfError::Malformed)?;
-    let mut stack = [0u8; 1024];
-    let heap;
-    let bytes = match base64url::decode(payload.as_bytes(), &mut stack) {
-        Ok(len) => &stack[..len],
-        Err(base64url::Error::TooSmall) => {
-            heap = base64url::decode_vec(payload.as_bytes()).map_err(|_| CnfError::Malformed)?;
-            &heap[..]
-        }
-        Err(base64url::Error::Invalid) => return Err(CnfError::Malformed),
+    let read = |bytes: &[u8]| {
+        let text = core::str::from_utf8(bytes).ok()?;
+        serde_json::from_str::<Top>(text).ok()
     };
-    let text = core::str::from_utf8(bytes).map_err(|_| CnfError::Malformed)?;
-    let top: Top = serde_json::from_str(text).map_err(|_| CnfError::Malformed)?;
+    let top = base64url::with_decoded::<1024, _>(payload.as_bytes(), read)
+        .ok()
+        .flatten()
+        .ok_or(CnfError::Malformed)?;
     match top.0 {
         None => Ok(Binding::Bearer),
         Some(Some(jkt)) => Ok(Binding::Key(jkt)),

@@ -152,16 +152,7 @@ fn decoded<R>(
     segment: &str,
     f: impl FnOnce(&[u8]) -> Result<R, DpopError>,
 ) -> Result<R, DpopError> {
-    let mut stack = [0u8; 768];
-    match base64url::decode(segment.as_bytes(), &mut stack) {
-        Ok(len) => f(&stack[..len]),
-        Err(base64url::Error::TooSmall) => {
-            let heap =
-                base64url::decode_vec(segment.as_bytes()).map_err(|_| DpopError::Malformed)?;
-            f(&heap)
-        }
-        Err(base64url::Error::Invalid) => Err(DpopError::Malformed),
-    }
+    base64url::with_decoded::<768, _>(segment.as_bytes(), f).map_err(|_| DpopError::Malformed)?
 }
 
 /// Whether `typ` is `dpop+jwt` (media types compare case-insensitively,

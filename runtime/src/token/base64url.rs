@@ -112,6 +112,20 @@ pub(crate) fn decode_vec(input: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
+/// Decodes `input` into a buffer of `N` bytes on the stack when it fits,
+/// else into a new vector, and hands the bytes to `f`.
+pub(crate) fn with_decoded<const N: usize, R>(
+    input: &[u8],
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R, Error> {
+    let mut stack = [0u8; N];
+    match decode(input, &mut stack) {
+        Ok(len) => Ok(f(&stack[..len])),
+        Err(Error::TooSmall) => decode_vec(input).map(|heap| f(&heap)),
+        Err(Error::Invalid) => Err(Error::Invalid),
+    }
+}
+
 /// Checks that `input` would decode, without keeping the bytes and without
 /// allocating: it is decoded a slice at a time into a small buffer.
 pub(crate) fn validate(input: &[u8]) -> Result<(), Error> {
@@ -132,6 +146,26 @@ mod tests {
 
     fn reference(input: &[u8]) -> Option<Vec<u8>> {
         URL_SAFE_NO_PAD.decode(input).ok()
+    }
+
+    #[test]
+    fn with_decoded_takes_the_stack_or_the_heap_alike() {
+        let text = URL_SAFE_NO_PAD.encode([7u8; 100]);
+        for decoded in [
+            with_decoded::<4, _>(text.as_bytes(), <[u8]>::to_vec),
+            with_decoded::<100, _>(text.as_bytes(), <[u8]>::to_vec),
+            with_decoded::<512, _>(text.as_bytes(), <[u8]>::to_vec),
+        ] {
+            assert_eq!(decoded, Ok(vec![7u8; 100]));
+        }
+        assert_eq!(
+            with_decoded::<4, _>(b"a+b=", <[u8]>::len),
+            Err(Error::Invalid)
+        );
+        assert_eq!(
+            with_decoded::<512, _>(b"a", <[u8]>::len),
+            Err(Error::Invalid)
+        );
     }
 
     #[test]
