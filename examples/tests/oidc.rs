@@ -393,6 +393,22 @@ fn bound_token(idp: &TestIssuer, key: &DpopKey) -> String {
         .unwrap_or_else(|| panic!("no P-256 key"))
 }
 
+/// The example's app as `main` builds it from `settings` (DPoP included),
+/// for the issuer `idp`.
+async fn dpop_app(settings: &Settings, idp: &TestIssuer) -> axum::Router {
+    let dpop = oidc::dpop(settings).await.unwrap_or_else(|e| panic!("{e}"));
+    let verifier = oidc::verifier(
+        &idp.issuer(),
+        AUDIENCE,
+        resource(),
+        Duration::from_secs(10),
+        dpop,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    oidc::app(verifier)
+}
+
 /// `GET /me` with `Authorization: DPoP <token>` and `proof`.
 async fn me_with_proof(app: &axum::Router, token: &str, proof: &str) -> claimguard_tests::Reply {
     let authorization = format!("DPoP {token}");
@@ -412,19 +428,7 @@ async fn dpop_bound_tokens_need_a_proof_for_the_public_origin() {
         _ => None,
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    let dpop = oidc::dpop(&settings)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let verifier = oidc::verifier(
-        &idp.issuer(),
-        AUDIENCE,
-        resource(),
-        Duration::from_secs(10),
-        dpop,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let app = oidc::app(verifier);
+    let app = dpop_app(&settings, &idp).await;
     let key = DpopKey::new(Algorithm::ES256).unwrap_or_else(|e| panic!("{e}"));
     let token = bound_token(&idp, &key);
     let htu = format!("{ORIGIN}/me");
@@ -464,19 +468,7 @@ async fn with_redis_url_two_instances_share_the_proofs_seen() {
     .unwrap_or_else(|e| panic!("{e}"));
     let mut apps = Vec::new();
     for _ in 0..2 {
-        let dpop = oidc::dpop(&settings)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let verifier = oidc::verifier(
-            &idp.issuer(),
-            AUDIENCE,
-            resource(),
-            Duration::from_secs(10),
-            dpop,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-        apps.push(oidc::app(verifier));
+        apps.push(dpop_app(&settings, &idp).await);
     }
     let key = DpopKey::new(Algorithm::ES256).unwrap_or_else(|e| panic!("{e}"));
     let token = bound_token(&idp, &key);

@@ -149,3 +149,17 @@ pub async fn bearer(app: &Router, uri: &str, token: &str) -> Reply {
     let value = format!("Bearer {token}");
     call(app, uri, &[("authorization", value.as_bytes())]).await
 }
+
+/// Asserts a `401` answered in the `DPoP` scheme alone, with `code`,
+/// `description` and the challenge's `algs`.
+#[track_caller]
+pub fn assert_dpop_challenge(reply: &Reply, code: &str, description: &str, algs: &str) {
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
+    assert_eq!(
+        reply.challenges,
+        [format!(
+            r#"DPoP error="{code}", error_description="{description}", algs="{algs}""#
+        )],
+        "{reply:?}"
+    );
+}

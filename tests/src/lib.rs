@@ -12,7 +12,7 @@ pub mod mint;
 pub mod redis;
 
 pub use alloc::{CountingAlloc, Usage, live_bytes, measure, peak_bytes, reset_peak};
-pub use http::{Reply, Teapot, bearer, call, send};
+pub use http::{Reply, Teapot, assert_dpop_challenge, bearer, call, send};
 pub use mint::{
     HsMinter, SECRET, b64, encoding_key, fixture, fixture_path, pin_jsonwebtoken_provider, sign,
     sign_raw, signature, wycheproof_path,

@@ -91,14 +91,7 @@ impl Service {
 
 #[track_caller]
 fn assert_dpop(reply: &Reply, code: &str, description: &str) {
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
-    assert_eq!(
-        reply.challenges,
-        [format!(
-            r#"DPoP error="{code}", error_description="{description}", algs="{ALGS}""#
-        )],
-        "{reply:?}"
-    );
+    claimguard_tests::assert_dpop_challenge(reply, code, description, ALGS);
 }
 
 #[tokio::test]

@@ -116,14 +116,7 @@ pub fn assert_ok(reply: &Reply, body: &str) {
 /// `description`, and the JSON body to match.
 #[track_caller]
 pub fn assert_dpop(reply: &Reply, code: &str, description: &str) {
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:?}");
-    assert_eq!(
-        reply.challenges,
-        [format!(
-            r#"DPoP error="{code}", error_description="{description}", algs="{ALGS}""#
-        )],
-        "{reply:?}"
-    );
+    claimguard_tests::assert_dpop_challenge(reply, code, description, ALGS);
     assert_eq!(
         reply.body,
         format!(r#"{{"error":"{code}","error_description":"{description}"}}"#),
