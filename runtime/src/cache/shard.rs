@@ -10,7 +10,7 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 
 use super::ghost::Ghost;
-use super::{Life, ghost_generation, main_target, presized};
+use super::{Life, ghost_generation, index_capacity, main_target};
 
 /// A hit count saturates here (two bits, as in S3-FIFO).
 const MAX_FREQ: u8 = 3;
@@ -43,7 +43,7 @@ struct Entry<V> {
     value: Arc<V>,
     /// The life of the key that verified it.
     life: Arc<Life>,
-    /// Kept so the index can rehash without rehashing the token.
+    /// Kept so the index can be rebuilt without rehashing the token.
     hash: u64,
     expires_at: u64,
 }
@@ -108,7 +108,22 @@ impl List {
     };
 }
 
+/// The fields are in declaration order (`repr(C)`), so that what a hit
+/// writes (the counters) sits on the shard lock's cache line, just after the
+/// lock word, and what a hit only reads (the index and the slab's header)
+/// starts on the next line: another thread's lookups in this shard then keep
+/// the index's line shared instead of losing it to every hit's counter.
+/// (Behind [`super::Padded`] the lock starts on a line of its own; `Mutex`
+/// puts its data after its 8-byte state word.)
+#[repr(C)]
 pub(super) struct Shard<V> {
+    pub(super) hits: u64,
+    pub(super) misses: u64,
+    pub(super) inserts: u64,
+    pub(super) evictions: u64,
+    pub(super) expirations: u64,
+    pub(super) withdrawn: u64,
+    pub(super) len: usize,
     index: HashTable<Index>,
     slots: Vec<Slot<V>>,
     /// The first free slot, or `NIL`.
@@ -120,16 +135,12 @@ pub(super) struct Shard<V> {
     main_target: usize,
     /// What every entry accounts for besides its token.
     value_bytes: usize,
-    pub(super) len: usize,
     pub(super) bytes: usize,
     pub(super) max_entries: usize,
     pub(super) max_bytes: usize,
-    pub(super) hits: u64,
-    pub(super) misses: u64,
-    pub(super) inserts: u64,
-    pub(super) evictions: u64,
-    pub(super) expirations: u64,
-    pub(super) withdrawn: u64,
+    /// How often the index was rebuilt.
+    #[cfg(test)]
+    pub(super) rebuilds: usize,
 }
 
 /// A slot number as an index into the slab.
@@ -145,6 +156,13 @@ impl<V> Shard<V> {
     pub(super) fn new(max_entries: usize, max_bytes: usize, value_bytes: usize) -> Self {
         let max_entries = max_entries.min(MAX_SHARD_ENTRIES);
         Self {
+            hits: 0,
+            misses: 0,
+            inserts: 0,
+            evictions: 0,
+            expirations: 0,
+            withdrawn: 0,
+            len: 0,
             index: HashTable::new(),
             slots: Vec::new(),
             free: NIL,
@@ -153,16 +171,11 @@ impl<V> Shard<V> {
             ghost: Ghost::new(ghost_generation(max_entries)),
             main_target: main_target(max_entries),
             value_bytes,
-            len: 0,
             bytes: 0,
             max_entries,
             max_bytes,
-            hits: 0,
-            misses: 0,
-            inserts: 0,
-            evictions: 0,
-            expirations: 0,
-            withdrawn: 0,
+            #[cfg(test)]
+            rebuilds: 0,
         }
     }
 
@@ -223,7 +236,11 @@ impl<V> Shard<V> {
             }
         }
         let slot = self.slot_mut(index)?;
-        slot.freq = (slot.freq + 1).min(MAX_FREQ);
+        if slot.freq < MAX_FREQ {
+            // A saturated count is not written again, so a popular entry's
+            // line stays clean (and shared between threads' lookups).
+            slot.freq += 1;
+        }
         let value = Arc::clone(&slot.entry.as_ref()?.value);
         self.hits += 1;
         Some(value)
@@ -277,6 +294,11 @@ impl<V> Shard<V> {
         let Some(index) = self.allocate() else {
             return;
         };
+        if self.index.len() >= self.index.capacity() {
+            // Tombstones have taken the index's spare room; inserting now
+            // would make hashbrown allocate a larger table.
+            self.rebuild_index();
+        }
         if let Some(slot) = self.slot_mut(index) {
             slot.entry = Some(Entry {
                 token: token.into(),
@@ -299,6 +321,29 @@ impl<V> Shard<V> {
         self.len += 1;
         self.bytes += bytes;
         self.inserts += 1;
+    }
+
+    /// Rebuilds the index from the slab in the memory it has: every entry
+    /// again, no tombstones. Amortised O(1): it takes
+    /// [`index_capacity`]` - max_entries` tombstones to call for it.
+    fn rebuild_index(&mut self) {
+        self.index.clear();
+        let slots = &self.slots;
+        let hash_of = |&i: &Index| {
+            slots
+                .get(at(i))
+                .and_then(|slot| slot.entry.as_ref())
+                .map_or(0, |entry| entry.hash)
+        };
+        for (i, slot) in slots.iter().enumerate() {
+            if let (Some(entry), Ok(i)) = (&slot.entry, Index::try_from(i)) {
+                self.index.insert_unique(entry.hash, i, hash_of);
+            }
+        }
+        #[cfg(test)]
+        {
+            self.rebuilds += 1;
+        }
     }
 
     /// The counters and occupancy, for the difference an operation makes.
@@ -330,7 +375,7 @@ impl<V> Shard<V> {
             // Everything this shard will ever hold, allocated once: the slab
             // at its full length, and an index that never has to grow.
             self.slots.reserve_exact(self.max_entries);
-            self.index = HashTable::with_capacity(presized(self.max_entries));
+            self.index = HashTable::with_capacity(index_capacity(self.max_entries));
         }
         if self.free == NIL {
             let index = Index::try_from(self.slots.len()).ok()?;

@@ -296,6 +296,35 @@ fn the_fixed_part_is_allocated_once_and_never_grows() {
 }
 
 #[test]
+fn tombstones_make_the_index_rebuild_in_place() {
+    // 89 entries in an index of 128 buckets (70 % full): removals leave
+    // tombstones now and then, and the index's spare room (`index_capacity`
+    // minus the entries) runs out. The shard then rebuilds the index in the
+    // memory it has, and every entry is still found.
+    let cache = single(89, None, 60);
+    cache.insert("first", Arc::new(0), &live(), 100, 1);
+    let (slab, index) = super::lock(&cache.shards[0].0).capacities();
+    for i in 0..20_000 {
+        cache.insert(&format!("churn-{i}"), Arc::new(i), &live(), 100, 1);
+        if i % 97 == 0 {
+            cache.check();
+        }
+    }
+    let shard = super::lock(&cache.shards[0].0);
+    assert_eq!(shard.capacities(), (slab, index));
+    assert!(
+        shard.rebuilds > 0,
+        "churn never filled the index with tombstones"
+    );
+    drop(shard);
+    cache.check();
+    // The newest entries (the small queue's) are all still found.
+    for i in 19_990..20_000 {
+        assert_eq!(value(&cache, &format!("churn-{i}"), 1), Some(i));
+    }
+}
+
+#[test]
 fn entry_bytes_formula() {
     let base = ClaimsCache::<u32>::entry_bytes(0, 0);
     assert_eq!(base, 2 * size_of::<usize>());
@@ -324,7 +353,7 @@ fn table_bytes_match_hashbrown() {
     // The formula against the table hashbrown really allocates, measured by
     // its own accounting of buckets.
     for items in [1_usize, 2, 3, 5, 6, 7, 13, 40, 100, 625, 1_000] {
-        let table = hashbrown::HashTable::<u32>::with_capacity(super::presized(items));
+        let table = hashbrown::HashTable::<u32>::with_capacity(super::index_capacity(items));
         let buckets = table.allocation_size();
         assert!(
             buckets <= super::table_bytes(items, size_of::<u32>()),
