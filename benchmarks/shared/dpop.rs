@@ -31,6 +31,15 @@ impl ReplayStore for Forgetful {
     fn claim<'a>(&'a self, _key: &'a str, _until: u64, _now: u64) -> ClaimFuture<'a> {
         Box::pin(std::future::ready(Ok::<_, StoreError>(Claimed::Fresh)))
     }
+
+    fn claim_at_once(
+        &self,
+        _key: &str,
+        _until: u64,
+        _now: u64,
+    ) -> Option<Result<Claimed, StoreError>> {
+        Some(Ok(Claimed::Fresh))
+    }
 }
 
 /// The bench's "now", on its manual clock: fixed, like the proof's `jti`,

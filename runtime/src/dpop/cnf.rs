@@ -106,13 +106,16 @@ impl<'de> de::Deserialize<'de> for Cnf {
 }
 
 /// The binding of `token`, a compact JWS whose signature holds.
-pub(crate) fn binding(token: &str) -> Result<Binding, CnfError> {
-    let payload = token.split('.').nth(1).ok_or(CnfError::Malformed)?;
+pub(crate) fn binding(token: &[u8]) -> Result<Binding, CnfError> {
+    let payload = token
+        .split(|&b| b == b'.')
+        .nth(1)
+        .ok_or(CnfError::Malformed)?;
     let read = |bytes: &[u8]| {
         let text = core::str::from_utf8(bytes).ok()?;
         serde_json::from_str::<Top>(text).ok()
     };
-    let top = base64url::with_decoded::<1024, _>(payload.as_bytes(), read)
+    let top = base64url::with_decoded::<1024, _>(payload, read)
         .ok()
         .flatten()
         .ok_or(CnfError::Malformed)?;
@@ -136,24 +139,33 @@ mod tests {
     #[test]
     fn the_binding_is_cnf_jkt() {
         let bound = format!(r#"{{"sub":"a","cnf":{{"jkt":"{JKT}","x":1}},"exp":1}}"#);
-        assert_eq!(binding(&token(&bound)), Ok(Binding::Key(JKT.into())));
-        assert_eq!(binding(&token(r#"{"sub":"a"}"#)), Ok(Binding::Bearer));
+        assert_eq!(
+            binding(token(&bound).as_bytes()),
+            Ok(Binding::Key(JKT.into()))
+        );
+        assert_eq!(
+            binding(token(r#"{"sub":"a"}"#).as_bytes()),
+            Ok(Binding::Bearer)
+        );
         // A large payload is decoded on the heap, same verdict.
         let big = format!(
             r#"{{"pad":"{}","cnf":{{"jkt":"{JKT}"}}}}"#,
             "x".repeat(2000)
         );
-        assert_eq!(binding(&token(&big)), Ok(Binding::Key(JKT.into())));
+        assert_eq!(
+            binding(token(&big).as_bytes()),
+            Ok(Binding::Key(JKT.into()))
+        );
     }
 
     #[test]
     fn other_confirmations_and_malformed_cnf_are_refused() {
         let unsupported = Err(CnfError::Unsupported);
         assert_eq!(
-            binding(&token(r#"{"cnf":{"x5t#S256":"abc"}}"#)),
+            binding(token(r#"{"cnf":{"x5t#S256":"abc"}}"#).as_bytes()),
             unsupported
         );
-        assert_eq!(binding(&token(r#"{"cnf":{}}"#)), unsupported);
+        assert_eq!(binding(token(r#"{"cnf":{}}"#).as_bytes()), unsupported);
         let malformed = Err(CnfError::Malformed);
         for bad in [
             format!(r#"{{"cnf":{{"jkt":"{JKT}"}},"cnf":{{"jkt":"{JKT}"}}}}"#),
@@ -164,9 +176,9 @@ mod tests {
             r#"{"cnf":null}"#.to_owned(),
             "[]".to_owned(),
         ] {
-            assert_eq!(binding(&token(&bad)), malformed, "{bad}");
+            assert_eq!(binding(token(&bad).as_bytes()), malformed, "{bad}");
         }
-        assert_eq!(binding("e30"), malformed);
-        assert_eq!(binding("e30.e30+.x"), malformed);
+        assert_eq!(binding(b"e30"), malformed);
+        assert_eq!(binding(b"e30.e30+.x"), malformed);
     }
 }

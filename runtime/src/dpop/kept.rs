@@ -44,12 +44,12 @@ pub(crate) struct Judged {
 
 /// An access token found bound to a slot's key, with its SHA-256.
 struct Bound {
-    token: Box<str>,
+    token: Box<[u8]>,
     digest: [u8; 32],
 }
 
 struct Slot {
-    header: Box<str>,
+    header: Box<[u8]>,
     judged: Arc<Judged>,
     bound: Option<Bound>,
 }
@@ -76,7 +76,7 @@ impl KeptHeaders {
         }
     }
 
-    fn slot(&self, header: &str) -> &ArcSwapOption<Slot> {
+    fn slot(&self, header: &[u8]) -> &ArcSwapOption<Slot> {
         // `SLOTS` is a power of two, and the index is below it.
         let index = self.hasher.hash_one(header) as usize % SLOTS;
         &self.slots[index]
@@ -84,7 +84,7 @@ impl KeptHeaders {
 
     /// The verdict on `header` (a proof's first segment, as sent), if it is
     /// kept, and whether `token` is the one kept as bound to its key.
-    pub(crate) fn get(&self, header: &str, token: &str) -> Option<Kept> {
+    pub(crate) fn get(&self, header: &[u8], token: &[u8]) -> Option<Kept> {
         let guard = self.slot(header).load();
         let slot = guard.as_ref().filter(|slot| *slot.header == *header)?;
         let bound = slot
@@ -101,7 +101,7 @@ impl KeptHeaders {
     /// Keeps `header`'s verdict (a proof with it passed every check and its
     /// signature), with `token`, found bound to its key, whose SHA-256 is
     /// `digest`.
-    pub(crate) fn keep(&self, header: &str, judged: Arc<Judged>, token: &str, digest: [u8; 32]) {
+    pub(crate) fn keep(&self, header: &[u8], judged: Arc<Judged>, token: &[u8], digest: [u8; 32]) {
         if header.len() > MAX_KEPT_BYTES {
             return;
         }
@@ -135,47 +135,50 @@ mod tests {
     #[test]
     fn a_header_is_found_by_its_exact_text_and_a_token_by_its_own() {
         let kept = KeptHeaders::new();
-        assert!(kept.get("eyJh", "t1").is_none());
-        kept.keep("eyJh", judged(1), "t1", [7; 32]);
-        let hit = kept.get("eyJh", "t1").unwrap_or_else(|| panic!("kept"));
+        assert!(kept.get(b"eyJh", b"t1").is_none());
+        kept.keep(b"eyJh", judged(1), b"t1", [7; 32]);
+        let hit = kept.get(b"eyJh", b"t1").unwrap_or_else(|| panic!("kept"));
         assert_eq!(hit.judged.thumbprint, [b'B'; THUMBPRINT_LEN]);
         assert_eq!(hit.bound, Some([7; 32]));
         // Another token with the same header: the key, not the binding.
-        let other = kept.get("eyJh", "t2").unwrap_or_else(|| panic!("kept"));
+        let other = kept.get(b"eyJh", b"t2").unwrap_or_else(|| panic!("kept"));
         assert!(other.bound.is_none());
         // A header one byte longer or shorter is another header.
-        assert!(kept.get("eyJhb", "t1").is_none());
-        assert!(kept.get("eyJ", "t1").is_none());
+        assert!(kept.get(b"eyJhb", b"t1").is_none());
+        assert!(kept.get(b"eyJ", b"t1").is_none());
         // The token found bound last is the one kept.
-        kept.keep("eyJh", judged(1), "t2", [8; 32]);
-        assert_eq!(kept.get("eyJh", "t2").and_then(|k| k.bound), Some([8; 32]));
-        assert!(kept.get("eyJh", "t1").is_some_and(|k| k.bound.is_none()));
+        kept.keep(b"eyJh", judged(1), b"t2", [8; 32]);
+        assert_eq!(
+            kept.get(b"eyJh", b"t2").and_then(|k| k.bound),
+            Some([8; 32])
+        );
+        assert!(kept.get(b"eyJh", b"t1").is_some_and(|k| k.bound.is_none()));
     }
 
     #[test]
     fn what_is_kept_is_bounded() {
         let kept = KeptHeaders::new();
         let long = "h".repeat(MAX_KEPT_BYTES + 1);
-        kept.keep(&long, judged(1), "t", [0; 32]);
-        assert!(kept.get(&long, "t").is_none());
+        kept.keep(long.as_bytes(), judged(1), b"t", [0; 32]);
+        assert!(kept.get(long.as_bytes(), b"t").is_none());
         let at_cap = "h".repeat(MAX_KEPT_BYTES);
-        kept.keep(&at_cap, judged(1), "t", [0; 32]);
-        assert!(kept.get(&at_cap, "t").is_some());
+        kept.keep(at_cap.as_bytes(), judged(1), b"t", [0; 32]);
+        assert!(kept.get(at_cap.as_bytes(), b"t").is_some());
         // A token over the cap: the header is kept, the token is not.
-        let token = "t".repeat(MAX_KEPT_BYTES + 1);
-        kept.keep("eyJh", judged(1), &token, [0; 32]);
-        assert!(kept.get("eyJh", &token).is_some_and(|k| k.bound.is_none()));
-        let token = "t".repeat(MAX_KEPT_BYTES);
-        kept.keep("eyJh", judged(1), &token, [0; 32]);
-        assert!(kept.get("eyJh", &token).is_some_and(|k| k.bound.is_some()));
+        let token = b"t".repeat(MAX_KEPT_BYTES + 1);
+        kept.keep(b"eyJh", judged(1), &token, [0; 32]);
+        assert!(kept.get(b"eyJh", &token).is_some_and(|k| k.bound.is_none()));
+        let token = b"t".repeat(MAX_KEPT_BYTES);
+        kept.keep(b"eyJh", judged(1), &token, [0; 32]);
+        assert!(kept.get(b"eyJh", &token).is_some_and(|k| k.bound.is_some()));
         // However many headers come, at most `SLOTS` are held.
         for i in 0..4 * SLOTS {
-            kept.keep(&format!("header-{i}"), judged(2), "t", [0; 32]);
+            kept.keep(format!("header-{i}").as_bytes(), judged(2), b"t", [0; 32]);
         }
         let held = kept.slots.iter().filter(|s| s.load().is_some()).count();
         assert!(held <= SLOTS);
         let found = (0..4 * SLOTS)
-            .filter(|i| kept.get(&format!("header-{i}"), "t").is_some())
+            .filter(|i| kept.get(format!("header-{i}").as_bytes(), b"t").is_some())
             .count();
         assert!(found <= SLOTS && found > 0, "{found}");
     }

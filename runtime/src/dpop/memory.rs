@@ -212,6 +212,15 @@ impl ReplayStore for MemoryReplayStore {
     fn claim<'a>(&'a self, key: &'a str, until: u64, now: u64) -> ClaimFuture<'a> {
         Box::pin(core::future::ready(self.claim_now(key, until, now)))
     }
+
+    fn claim_at_once(
+        &self,
+        key: &str,
+        until: u64,
+        now: u64,
+    ) -> Option<Result<Claimed, StoreError>> {
+        Some(self.claim_now(key, until, now))
+    }
 }
 
 impl fmt::Debug for MemoryReplayStore {

@@ -56,7 +56,8 @@
 //! 4. `jti` (at most [`DEFAULT_MAX_JTI_BYTES`]), `htm`, `htu`, `iat` and
 //!    `ath` are present; `htm` is the request's method; `htu`, without
 //!    query and fragment and normalised (RFC 3986 §6.2.2, §6.2.3), is the
-//!    origin and the request's path (a request whose path normalisation
+//!    origin and the request's path as the client sent it (under axum's
+//!    `nest`, the path before the prefix was stripped; a request whose path normalisation
 //!    would change, `/a/../b` or `/%7eb`, is refused: the router takes the
 //!    path as sent, and could route it elsewhere); `iat` is at most the window
 //!    ([`DEFAULT_PROOF_WINDOW`]) plus the leeway old and at most the leeway
@@ -211,6 +212,11 @@ impl DpopVerifier {
         DpopBuilder::new(origin)
     }
 
+    /// An identity for this verifier and its clones, while one is alive.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).cast::<()>().addr()
+    }
+
     /// Whether bearer tokens are accepted besides DPoP-bound ones.
     pub fn mode(&self) -> DpopMode {
         self.inner.mode
@@ -244,7 +250,7 @@ impl DpopVerifier {
 
     /// Whether `token` (verified) may be taken without a proof: it has no
     /// `cnf`, and bearer tokens are accepted.
-    pub(crate) fn as_bearer(&self, token: &str) -> Result<(), Reason> {
+    pub(crate) fn as_bearer(&self, token: &[u8]) -> Result<(), Reason> {
         match binding(token) {
             Ok(Binding::Bearer) if self.mode() == DpopMode::Optional => Ok(()),
             Ok(Binding::Bearer) | Err(CnfError::Unsupported) => {
@@ -267,6 +273,20 @@ impl DpopVerifier {
         self.inner.check(proof, request, now, leeway)
     }
 
+    /// The replay check of an accepted proof, if the store answers it at
+    /// once.
+    pub(crate) fn claim_now(
+        &self,
+        accepted: &proof::Accepted,
+        now: u64,
+    ) -> Option<Result<(), DpopError>> {
+        let claimed = self
+            .inner
+            .store
+            .claim_at_once(&accepted.replay_key, accepted.until, now)?;
+        Some(settled(claimed))
+    }
+
     /// The replay check of an accepted proof, owning what it needs.
     pub(crate) fn claim(
         &self,
@@ -274,12 +294,15 @@ impl DpopVerifier {
         now: u64,
     ) -> impl Future<Output = Result<(), DpopError>> + Send + 'static {
         let store = Arc::clone(&self.inner.store);
-        async move {
-            match store.claim(&accepted.replay_key, accepted.until, now).await {
-                Ok(Claimed::Fresh) => Ok(()),
-                Ok(Claimed::Replayed) => Err(DpopError::Replayed),
-                Err(cause) => Err(DpopError::Store(cause)),
-            }
-        }
+        async move { settled(store.claim(&accepted.replay_key, accepted.until, now).await) }
+    }
+}
+
+/// What a replay store's answer means for the proof.
+fn settled(claimed: Result<Claimed, StoreError>) -> Result<(), DpopError> {
+    match claimed {
+        Ok(Claimed::Fresh) => Ok(()),
+        Ok(Claimed::Replayed) => Err(DpopError::Replayed),
+        Err(cause) => Err(DpopError::Store(cause)),
     }
 }

@@ -79,10 +79,34 @@ pub trait ReplayStore: Send + Sync + 'static {
     /// after `now` has nothing left to guard: it is `Fresh` and nothing is
     /// stored.
     fn claim<'a>(&'a self, key: &'a str, until: u64, now: u64) -> ClaimFuture<'a>;
+
+    /// The same claim, answered without waiting by a store that never
+    /// waits (one in process), or `None` (the default), and the verifier
+    /// calls [`claim`](Self::claim). A request then needs no future of the
+    /// store's: [`MemoryReplayStore`](super::MemoryReplayStore) answers
+    /// here. A store that answers here must answer the same as `claim`.
+    fn claim_at_once(
+        &self,
+        key: &str,
+        until: u64,
+        now: u64,
+    ) -> Option<Result<Claimed, StoreError>> {
+        let _ = (key, until, now);
+        None
+    }
 }
 
 impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
     fn claim<'a>(&'a self, key: &'a str, until: u64, now: u64) -> ClaimFuture<'a> {
         (**self).claim(key, until, now)
+    }
+
+    fn claim_at_once(
+        &self,
+        key: &str,
+        until: u64,
+        now: u64,
+    ) -> Option<Result<Claimed, StoreError>> {
+        (**self).claim_at_once(key, until, now)
     }
 }

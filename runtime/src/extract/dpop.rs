@@ -27,38 +27,54 @@ use crate::verifier::Verifier;
 const DPOP: HeaderName = HeaderName::from_static("dpop");
 
 /// The verdict on a request's proof and token, so that a later extractor
-/// of the same request (with the same verifier, proof and `Authorization`)
+/// of the same request (with the same DPoP verifier, proof and
+/// `Authorization`, whatever its claims type)
 /// takes it instead of presenting the proof to the replay store again
 /// (which would refuse it as a replay) or checking its signature again.
 #[derive(Clone)]
 struct Judged {
-    verifier: usize,
+    /// The [`DpopVerifier::id`] that judged it.
+    dpop: usize,
     /// The `Authorization` and `DPoP` header values judged (clones share
     /// their bytes), compared whole.
     authorization: HeaderValue,
     proof: HeaderValue,
-    /// [`PENDING`], [`FRESH`] or [`REFUSED`].
-    verdict: Arc<AtomicU8>,
+    /// [`PENDING`], [`FRESH`] or [`REFUSED`] while the replay store is
+    /// asked; `None` once a store that answers at once found it fresh.
+    verdict: Option<Arc<AtomicU8>>,
 }
 
 impl Judged {
-    /// A pending verdict on this request's credentials (`proof` its `DPoP`
-    /// header).
-    fn pending(verifier: usize, parts: &Parts, proof: &HeaderValue) -> Option<Self> {
+    /// A verdict on this request's credentials (`proof` its `DPoP`
+    /// header): pending, or fresh already when `verdict` is `None`.
+    fn new(
+        dpop: usize,
+        parts: &Parts,
+        proof: &HeaderValue,
+        verdict: Option<Arc<AtomicU8>>,
+    ) -> Option<Self> {
         Some(Self {
-            verifier,
+            dpop,
             authorization: parts.headers.get(AUTHORIZATION)?.clone(),
             proof: proof.clone(),
-            verdict: Arc::new(AtomicU8::new(PENDING)),
+            verdict,
         })
     }
 
-    /// Whether an earlier extractor of this request, with this verifier,
-    /// found its proof and token fresh.
-    fn fresh(verifier: usize, parts: &Parts) -> bool {
+    /// A pending verdict, and the flag that settles it.
+    fn pending(dpop: usize, parts: &Parts, proof: &HeaderValue) -> Option<Self> {
+        Self::new(dpop, parts, proof, Some(Arc::new(AtomicU8::new(PENDING))))
+    }
+
+    /// Whether an earlier extractor of this request, with this DPoP
+    /// verifier, found its proof and token fresh.
+    fn fresh(dpop: usize, parts: &Parts) -> bool {
         parts.extensions.get::<Self>().is_some_and(|judged| {
-            judged.verifier == verifier
-                && judged.verdict.load(Ordering::Acquire) == FRESH
+            judged.dpop == dpop
+                && judged
+                    .verdict
+                    .as_ref()
+                    .is_none_or(|verdict| verdict.load(Ordering::Acquire) == FRESH)
                 && parts.headers.get(AUTHORIZATION) == Some(&judged.authorization)
                 && parts.headers.get(DPOP) == Some(&judged.proof)
         })
@@ -89,7 +105,7 @@ enum Verdict {
 /// proof (`None` when sent as `Bearer`) for `method` and `path` at `now`.
 fn judge(
     dpop: &DpopVerifier,
-    token: &str,
+    token: &[u8],
     proof: Option<&[u8]>,
     method: &str,
     path: &str,
@@ -121,6 +137,16 @@ fn proof_header(parts: &Parts) -> Result<&HeaderValue, DpopError> {
         return Err(DpopError::Multiple);
     }
     Ok(first)
+}
+
+/// The request's path as the client sent it, which its proof's `htu`
+/// names: the one axum's router recorded (`OriginalUri`) before a `nest`
+/// stripped its prefix, else the request's own.
+fn sent_path(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |original| original.0.path())
 }
 
 /// Whether the request's credentials come with the `DPoP` scheme.
@@ -191,10 +217,6 @@ where
         let refused = Outcome::Refused(report(Reason::Dpop(error), None));
         return Extract::ready(finish(refused, stamp));
     }
-    let text = match token.text() {
-        Ok(text) => text,
-        Err(reason) => return Extract::ready(finish(Outcome::Refused(refuse(reason)), stamp)),
-    };
     let now = verifier.now();
     let claims = match (via.attempt)(&verifier, token) {
         Ok(claims) => claims,
@@ -203,14 +225,21 @@ where
             // Rare: the token's key may come with a refetch. What the proof
             // check needs is copied, and all of it waits.
             let method = parts.method.as_str().to_owned();
-            let path = parts.uri.path().to_owned();
+            let path = sent_path(parts).to_owned();
             let value = proof.and_then(Result::ok);
             // A later extractor of this request takes this one's verdict.
-            let judged = value.and_then(|value| Judged::pending(verifier.id(), parts, value));
+            let judged = value.and_then(|value| Judged::pending(dpop.id(), parts, value));
             let proof = value.map(|value| value.as_bytes().to_vec());
-            let token = text.to_owned();
+            // Text: the pipeline read it so far.
+            let token = match token.text() {
+                Ok(text) => text.to_owned(),
+                Err(reason) => {
+                    let refused = Outcome::Refused(refuse(reason));
+                    return Extract::ready(finish(refused, stamp));
+                }
+            };
             let attempt = via.attempt;
-            let verdict = judged.as_ref().map(|j| Arc::clone(&j.verdict));
+            let verdict = judged.as_ref().and_then(|j| j.verdict.clone());
             if let Some(judged) = judged {
                 parts.extensions.insert(judged);
             }
@@ -230,7 +259,8 @@ where
                     }
                 };
                 let leeway = verifier.leeway();
-                let verdict = judge(&dpop, &token, proof.as_deref(), &method, &path, now, leeway);
+                let token = token.as_bytes();
+                let verdict = judge(&dpop, token, proof.as_deref(), &method, &path, now, leeway);
                 let outcome = match verdict {
                     Verdict::Bearer => accept(claims),
                     Verdict::Claim(accepted) => match dpop.claim(accepted, now).await {
@@ -261,11 +291,14 @@ where
     let proof = value.map(HeaderValue::as_bytes);
     // An earlier extractor of this request judged this proof and token
     // fresh: taken, without a second signature check or replay claim.
-    let id = verifier.id();
+    let id = dpop.id();
     if proof.is_some() && Judged::fresh(id, parts) {
         return Extract::ready(finish(accept(claims), stamp));
     }
-    let (method, path) = (parts.method.as_str(), parts.uri.path());
+    // The token's bytes, which the pipeline found to be text (a cache hit
+    // matched them to a token that was).
+    let text = token.bytes();
+    let (method, path) = (parts.method.as_str(), sent_path(parts));
     let accepted = match judge(&dpop, text, proof, method, path, now, verifier.leeway()) {
         Verdict::Bearer => return Extract::ready(finish(accept(claims), stamp)),
         Verdict::Claim(accepted) => accepted,
@@ -274,11 +307,24 @@ where
             return Extract::ready(finish(refused, stamp));
         }
     };
+    // A store that answers at once (the in-process one): no future to box.
+    if let Some(fresh) = dpop.claim_now(&accepted, now) {
+        let outcome = match fresh {
+            Ok(()) => {
+                if let Some(judged) = value.and_then(|value| Judged::new(id, parts, value, None)) {
+                    parts.extensions.insert(judged);
+                }
+                accept(claims)
+            }
+            Err(error) => Outcome::Refused(report(Reason::Dpop(error), None)),
+        };
+        return Extract::ready(finish(outcome, stamp));
+    }
     let verdict = match value.and_then(|value| Judged::pending(id, parts, value)) {
         Some(judged) => {
-            let verdict = Arc::clone(&judged.verdict);
+            let verdict = judged.verdict.clone();
             parts.extensions.insert(judged);
-            Some(verdict)
+            verdict
         }
         None => None,
     };
@@ -294,7 +340,7 @@ where
         };
         finish(outcome, stamp)
     });
-    // The in-process store answers at once: no waiting, no second box.
+    // A store may answer at once still: no waiting, no second box.
     match future
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))

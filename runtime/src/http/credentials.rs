@@ -156,30 +156,46 @@ pub(crate) fn bearer_or_dpop(parts: &Parts) -> Result<Option<(Scheme, Credential
     let Some(value) = single(parts, AUTHORIZATION)? else {
         return Ok(None);
     };
-    if let Some(token) = with_scheme(value, b"bearer")? {
-        return Ok(Some((Scheme::Bearer, token)));
-    }
-    Ok(with_scheme(value, b"dpop")?.map(|token| (Scheme::Dpop, token)))
+    let (scheme, rest) = split_scheme(value);
+    let scheme = if scheme.eq_ignore_ascii_case(b"bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case(b"dpop") {
+        Scheme::Dpop
+    } else {
+        return checked(value).map(|()| None);
+    };
+    after_scheme(value, rest).map(|token| Some((scheme, token)))
 }
 
 /// `<scheme> <token>` as [`bearer`] reads `Bearer`, for `scheme` in
 /// lowercase.
 fn with_scheme<'v>(value: &'v [u8], name: &[u8]) -> Result<Option<Credentials<'v>>, Reason> {
-    let trimmed = trim(value);
-    let (scheme, rest) = match trimmed.iter().position(is_space) {
-        Some(at) => trimmed.split_at(at),
-        None => (trimmed, &[][..]),
-    };
+    let (scheme, rest) = split_scheme(value);
     if !scheme.eq_ignore_ascii_case(name) {
         return checked(value).map(|()| None);
     }
+    after_scheme(value, rest).map(Some)
+}
+
+/// The scheme of the field `value` (trimmed) and what follows it.
+fn split_scheme(value: &[u8]) -> (&[u8], &[u8]) {
+    let trimmed = trim(value);
+    match trimmed.iter().position(is_space) {
+        Some(at) => trimmed.split_at(at),
+        None => (trimmed, &[][..]),
+    }
+}
+
+/// The token in `rest`, what follows a scheme in the field `value`: one or
+/// more spaces, then the token.
+fn after_scheme<'v>(value: &'v [u8], rest: &'v [u8]) -> Result<Credentials<'v>, Reason> {
     let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
     let (separator, token) = rest.split_at(start);
     if separator.is_empty() || token.first() == Some(&b'\t') {
-        // `Bearer` alone, or a tab among the spaces after it.
+        // The scheme alone, or a tab among the spaces after it.
         return Err(Reason::InvalidRequest);
     }
-    Ok(Some(Credentials::Raw { token, value }))
+    Ok(Credentials::Raw { token, value })
 }
 
 /// Whether `b` is a `cookie-octet` (RFC 6265 §4.1.1): visible ASCII but

@@ -119,7 +119,7 @@ impl DpopKey {
         };
         self.public
             .as_ref()
-            .is_some_and(|key| key.verify(input.as_bytes(), signature).is_ok())
+            .is_some_and(|key| key.verify(input.as_bytes(), signature.as_bytes()).is_ok())
     }
 
     /// A fresh `jti`.

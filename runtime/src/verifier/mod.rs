@@ -132,7 +132,7 @@ impl<T: Claims> Verifier<T> {
         if let Some(dpop) = &self.inner.dpop {
             // Counted here rather than by the pipeline, once the binding is
             // judged.
-            return match dpop.as_bearer(token) {
+            return match dpop.as_bearer(token.as_bytes()) {
                 Ok(()) => {
                     observe::accepted(&self.inner.series);
                     Ok(())

@@ -253,8 +253,12 @@ impl<T: Claims> Inner<T> {
             return Ok(Judged::KidMiss);
         };
         let prepared = bound.prepared(alg)?;
-        let authenticate =
-            || prepared.verify(segments.signing_input.as_bytes(), segments.signature);
+        let authenticate = || {
+            prepared.verify(
+                segments.signing_input.as_bytes(),
+                segments.signature.as_bytes(),
+            )
+        };
         let verdict = token::with_payload(segments.payload, authenticate, |bytes| {
             claims(bytes, issuers)
         })?;

@@ -6,7 +6,7 @@ use claimguard::Algorithm;
 use claimguard::testing::DpopKey;
 use claimguard_tests::NOW;
 
-use crate::setup::{ORIGIN, app, assert_ok, assert_proof, bound, dpop, key};
+use crate::setup::{ORIGIN, User, app, assert_ok, assert_proof, bound, dpop, key};
 
 #[tokio::test]
 async fn fresh_proofs_are_accepted_one_after_another() {
@@ -124,6 +124,97 @@ async fn two_extractors_of_one_request_judge_the_proof_once() {
     );
     assert_proof(
         &app.dpop("GET", "/twice", &token, &[&proof]).await,
+        "the DPoP proof was used before",
+    );
+}
+
+#[tokio::test]
+async fn a_nested_route_takes_a_proof_for_the_path_the_client_sent() {
+    let app = app(dpop());
+    let key = key(0);
+    let token = bound(&key);
+    // axum's `nest` hands the handler `/orders`; the client wrote the full
+    // path in `htu`.
+    assert_ok(
+        &app.fresh(&key, "GET", "/api/orders", &token).await,
+        "alice",
+    );
+    let short = key.proof("GET", &format!("{ORIGIN}/orders"), Some(&token), NOW);
+    assert_proof(
+        &app.dpop("GET", "/api/orders", &token, &[&short]).await,
+        "the DPoP proof is for another URI",
+    );
+}
+
+/// Another claims type, for a verifier that shares the first's DPoP
+/// verifier.
+#[derive(claimguard::Claims, Clone, Debug)]
+#[claims(algorithms = [HS256])]
+struct Caller {
+    #[claims(max_len = 64)]
+    sub: String,
+}
+
+#[tokio::test]
+async fn two_claims_types_sharing_a_dpop_verifier_judge_the_proof_once() {
+    use axum::extract::FromRef;
+    use claimguard::{Key, Verifier};
+    use claimguard_tests::{SECRET, send};
+
+    #[derive(Clone)]
+    struct State {
+        user: Verifier<User>,
+        caller: Verifier<Caller>,
+    }
+    impl FromRef<State> for Verifier<User> {
+        fn from_ref(state: &State) -> Self {
+            state.user.clone()
+        }
+    }
+    impl FromRef<State> for Verifier<Caller> {
+        fn from_ref(state: &State) -> Self {
+            state.caller.clone()
+        }
+    }
+    async fn both(user: User, caller: Caller) -> String {
+        format!("{} {}", user.sub, caller.sub)
+    }
+
+    let app = app(dpop());
+    let shared = app
+        .verifier
+        .dpop()
+        .cloned()
+        .unwrap_or_else(|| panic!("dpop"));
+    let caller = Verifier::<Caller>::builder()
+        .key(Key::hmac(SECRET).unwrap_or_else(|e| panic!("{e}")))
+        .clock(app.clock.clone())
+        .dpop(shared)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = State {
+        user: app.verifier.clone(),
+        caller,
+    };
+    let router = axum::Router::new()
+        .route("/both", axum::routing::get(both))
+        .with_state(state);
+    let key = key(0);
+    let token = bound(&key);
+    let proof = key.proof("GET", &format!("{ORIGIN}/both"), Some(&token), NOW);
+    let authorization = format!("DPoP {token}");
+    let headers = [
+        ("authorization", authorization.as_bytes()),
+        ("dpop", proof.as_bytes()),
+    ];
+    // The second extractor takes the first's verdict on the proof instead
+    // of presenting it to the shared replay store again.
+    assert_ok(
+        &send(&router, "GET", "/both", &headers).await,
+        "alice alice",
+    );
+    assert_proof(
+        &send(&router, "GET", "/both", &headers).await,
         "the DPoP proof was used before",
     );
 }

@@ -47,7 +47,8 @@ pub fn plain() -> String {
 }
 
 /// The app: `GET` and `POST /orders` take a `User`; `/twice` takes it
-/// twice (two extractors of one request).
+/// twice (two extractors of one request); `/api/orders` is `/orders` in a
+/// router nested at `/api`.
 pub struct App {
     pub router: Router,
     pub clock: ManualClock,
@@ -73,6 +74,7 @@ pub fn app(dpop: DpopBuilder) -> App {
         .route("/orders", get(orders).post(orders))
         .route("/orders/{id}", get(orders))
         .route("/twice", get(twice))
+        .nest("/api", Router::new().route("/orders", get(orders)))
         .with_state(verifier.clone());
     App {
         router,

@@ -127,14 +127,73 @@ async fn a_store_that_answers_later_is_waited_for_and_one_that_fails_refuses() {
     assert_eq!(claims.load(Ordering::SeqCst), 4);
 }
 
+/// A store that answers `answer` at once, and counts its claims of each
+/// kind.
+struct AtOnce {
+    answer: Result<Claimed, StoreError>,
+    at_once: Arc<AtomicUsize>,
+    later: Arc<AtomicUsize>,
+}
+
+impl ReplayStore for AtOnce {
+    fn claim<'a>(&'a self, _key: &'a str, _until: u64, _now: u64) -> ClaimFuture<'a> {
+        self.later.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::ready(self.answer))
+    }
+
+    fn claim_at_once(&self, _: &str, _: u64, _: u64) -> Option<Result<Claimed, StoreError>> {
+        self.at_once.fetch_add(1, Ordering::SeqCst);
+        Some(self.answer)
+    }
+}
+
 #[tokio::test]
-async fn a_bad_proof_never_reaches_the_store() {
+async fn a_store_that_answers_at_once_is_asked_once_per_request() {
+    for (answer, status) in [
+        (Ok(Claimed::Fresh), StatusCode::OK),
+        (Ok(Claimed::Replayed), StatusCode::UNAUTHORIZED),
+        (Err(StoreError::Full), StatusCode::SERVICE_UNAVAILABLE),
+    ] {
+        let (at_once, later) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let store = AtOnce {
+            answer,
+            at_once: Arc::clone(&at_once),
+            later: Arc::clone(&later),
+        };
+        let app = app(dpop().replay_store(store));
+        let key = key(0);
+        // Two extractors of one request: the second takes the first's
+        // fresh verdict (a refusal ends the request at the first).
+        let reply = app.fresh(&key, "GET", "/twice", &bound(&key)).await;
+        assert_eq!(reply.status, status, "{reply:?}");
+        assert_eq!(at_once.load(Ordering::SeqCst), 1, "{status}");
+        assert_eq!(later.load(Ordering::SeqCst), 0, "{status}");
+    }
+}
+
+/// The app with a [`Slow`] store that finds every proof fresh, and its
+/// count of claims.
+fn slow_app() -> (crate::setup::App, Arc<AtomicUsize>) {
     let claims = Arc::new(AtomicUsize::new(0));
     let store = Slow {
         answer: Ok(Claimed::Fresh),
         claims: Arc::clone(&claims),
     };
-    let app = app(dpop().replay_store(store));
+    (app(dpop().replay_store(store)), claims)
+}
+
+#[tokio::test]
+async fn a_store_that_answers_later_is_asked_once_for_two_extractors() {
+    let (app, claims) = slow_app();
+    let key = key(0);
+    let reply = app.fresh(&key, "GET", "/twice", &bound(&key)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(claims.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_bad_proof_never_reaches_the_store() {
+    let (app, claims) = slow_app();
     let key = key(0);
     let token = bound(&key);
     let stale = key.proof("GET", URI, Some(&token), NOW - 61);

@@ -54,7 +54,7 @@ impl Prepared {
 
     /// Checks `signature` (the token's base64url segment) over `message`. The
     /// signature is decoded on the stack.
-    pub(crate) fn verify(&self, message: &[u8], signature: &str) -> Result<(), Reason> {
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Reason> {
         if signature.len() > MAX_SIGNATURE_SEGMENT {
             return Err(Reason::Signature);
         }
@@ -64,11 +64,11 @@ impl Prepared {
         };
         let valid = if signature.len() <= SMALL_SIGNATURE_BYTES / 3 * 4 {
             let mut buf = [0u8; SMALL_SIGNATURE_BYTES];
-            let len = base64url::decode(signature.as_bytes(), &mut buf).map_err(reason)?;
+            let len = base64url::decode(signature, &mut buf).map_err(reason)?;
             self.0.verify(message, &buf[..len])
         } else {
             let mut buf = [0u8; MAX_SIGNATURE_BYTES];
-            let len = base64url::decode(signature.as_bytes(), &mut buf).map_err(reason)?;
+            let len = base64url::decode(signature, &mut buf).map_err(reason)?;
             self.0.verify(message, &buf[..len])
         };
         if valid {
