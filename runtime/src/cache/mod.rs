@@ -122,6 +122,18 @@ impl Life {
 #[repr(align(128))]
 struct Padded<T>(T);
 
+/// What [`ClaimsCache::claim`] found.
+#[cfg(feature = "dpop")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// A live entry had the token: nothing changed.
+    Held,
+    /// The token had none, and is cached now.
+    Kept,
+    /// The token had none, and could not be cached.
+    NotKept,
+}
+
 /// A bounded, sharded map from a verified token to its claims.
 pub(crate) struct ClaimsCache<V> {
     shards: Box<[Padded<Mutex<Shard<V>>>]>,
@@ -453,7 +465,52 @@ impl<V> ClaimsCache<V> {
             hash,
             expires_at,
         };
-        self.counted(shard, |shard| shard.insert(new, now));
+        self.counted(shard, |shard| {
+            shard.insert(new, now);
+        });
+    }
+
+    /// For a store of keys each claimed once (the DPoP replay store): under
+    /// one lock of `token`'s shard, looks it up (a hit if it has a live
+    /// entry: [`Claim::Held`]), and otherwise caches what `admit` gives for
+    /// it until `min(exp, now + ttl)`, or the error `admit` gives. One hash
+    /// and one lock, where a lookup, an insert and a lookup to see that the
+    /// insert was kept took three of each.
+    #[cfg(feature = "dpop")]
+    pub(crate) fn claim<E>(
+        &self,
+        token: &str,
+        life: &Arc<Life>,
+        exp: u64,
+        now: u64,
+        admit: impl FnOnce() -> Result<Arc<V>, E>,
+    ) -> Result<Claim, E> {
+        let hash = self.hasher.hash_one(token.as_bytes());
+        let Some(shard) = self.lock(hash) else {
+            return Ok(Claim::NotKept);
+        };
+        let expires_at = exp.min(now.saturating_add(self.ttl));
+        self.counted(shard, |shard| {
+            if shard.get(hash, token.as_bytes(), now).is_some() {
+                return Ok(Claim::Held);
+            }
+            if !life.live() {
+                return Ok(Claim::NotKept);
+            }
+            let value = admit()?;
+            let new = New {
+                token,
+                value,
+                life: Arc::clone(life),
+                hash,
+                expires_at,
+            };
+            Ok(if shard.insert(new, now) {
+                Claim::Kept
+            } else {
+                Claim::NotKept
+            })
+        })
     }
 
     /// Removes every entry, keeping the counters.

@@ -249,8 +249,8 @@ impl<V> Shard<V> {
     /// Caches an entry, replacing the entry for its token if there is one
     /// (in place: same queue, same hits). Nothing is added if it would
     /// already be expired at `now` (an earlier entry for its token is
-    /// dropped), or if it could never fit.
-    pub(super) fn insert(&mut self, new: New<'_, V>, now: u64) {
+    /// dropped), or if it could never fit. Whether it is cached now.
+    pub(super) fn insert(&mut self, new: New<'_, V>, now: u64) -> bool {
         let New {
             token,
             value,
@@ -261,19 +261,20 @@ impl<V> Shard<V> {
         if let Some(index) = self.find(hash, token.as_bytes()) {
             if expires_at <= now {
                 self.remove(index);
-                return;
+                return false;
             }
-            if let Some(entry) = self.slot_mut(index).and_then(|slot| slot.entry.as_mut()) {
-                entry.value = value;
-                entry.life = life;
-                entry.expires_at = expires_at;
-                self.inserts += 1;
-            }
-            return;
+            let Some(entry) = self.slot_mut(index).and_then(|slot| slot.entry.as_mut()) else {
+                return false;
+            };
+            entry.value = value;
+            entry.life = life;
+            entry.expires_at = expires_at;
+            self.inserts += 1;
+            return true;
         }
         let bytes = self.entry_bytes(token.len());
         if expires_at <= now || self.max_entries == 0 || bytes > self.max_bytes {
-            return;
+            return false;
         }
         while self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
             if !self.evict_one(now) {
@@ -283,7 +284,7 @@ impl<V> Shard<V> {
         // Only reachable if the links were inconsistent and eviction gave up;
         // refusing keeps the bounds.
         if self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
-            return;
+            return false;
         }
         // Back while the ghost remembers it: into the main queue.
         let queue = if self.ghost.contains(hash) {
@@ -292,7 +293,7 @@ impl<V> Shard<V> {
             Queue::Small
         };
         let Some(index) = self.allocate() else {
-            return;
+            return false;
         };
         if self.index.len() >= self.index.capacity() {
             // Tombstones have taken the index's spare room; inserting now
@@ -321,6 +322,7 @@ impl<V> Shard<V> {
         self.len += 1;
         self.bytes += bytes;
         self.inserts += 1;
+        true
     }
 
     /// Rebuilds the index from the slab in the memory it has: every entry

@@ -640,3 +640,50 @@ fn an_entry_whose_key_is_withdrawn_is_never_served_again() {
     let stats = cache.stats();
     assert_eq!((stats.withdrawn, stats.inserts, stats.entries), (1, 2, 1));
 }
+
+#[cfg(feature = "dpop")]
+#[test]
+fn a_claim_caches_once_and_asks_only_when_absent() {
+    use super::Claim;
+    let cache = single(2, None, 60);
+    let life = live();
+    let mut asked = 0;
+    let mut admit = |v: u32| {
+        asked += 1;
+        Ok::<_, ()>(Arc::new(v))
+    };
+    assert_eq!(
+        cache.claim("a", &life, 100, 1, || admit(1)),
+        Ok(Claim::Kept)
+    );
+    assert_eq!(
+        cache.claim("a", &life, 100, 2, || admit(2)),
+        Ok(Claim::Held)
+    );
+    assert_eq!(value(&cache, "a", 3), Some(1));
+    // Expired, the entry is gone and the token can be claimed again.
+    assert_eq!(
+        cache.claim("a", &life, 200, 100, || admit(3)),
+        Ok(Claim::Kept)
+    );
+    assert_eq!(value(&cache, "a", 101), Some(3));
+    // What `admit` refuses is not cached, and its error is handed back.
+    assert_eq!(cache.claim("b", &life, 200, 100, || Err(())), Err(()));
+    assert_eq!(value(&cache, "b", 101), None);
+    // A token that could never fit in the shard is not kept.
+    let long = "t".repeat(3 * MAX_TOKEN);
+    assert_eq!(
+        cache.claim(&long, &life, 200, 100, || admit(4)),
+        Ok(Claim::NotKept)
+    );
+    // A withdrawn life keeps nothing and asks nothing.
+    let gone = live();
+    gone.withdraw();
+    assert_eq!(
+        cache.claim("c", &gone, 200, 100, || admit(5)),
+        Ok(Claim::NotKept)
+    );
+    // Asked for "a" twice and for the long token; not for a held token.
+    assert_eq!(asked, 3);
+    cache.check();
+}

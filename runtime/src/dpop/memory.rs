@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::error::StoreError;
 use super::replay::{ClaimFuture, Claimed, ReplayStore};
-use crate::cache::{ClaimsCache, Life};
+use crate::cache::{Claim, ClaimsCache, Life};
 
 /// The unexpired proofs a [`MemoryReplayStore`] holds by default.
 pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
@@ -38,8 +38,8 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
 ///
 /// One store serves one process; several instances of a service need a
 /// shared store (`RedisReplayStore`, feature `redis`). Claims are
-/// serialised by one lock, held for a cache lookup and insert: far less
-/// time than the signature check every claim comes after.
+/// serialised by one lock, held for one lookup-and-insert in the cache:
+/// far less time than the signature check every claim comes after.
 pub struct MemoryReplayStore {
     capacity: usize,
     max_key_bytes: usize,
@@ -173,28 +173,33 @@ impl MemoryReplayStore {
         if now < self.watch.closed_until.load(Ordering::SeqCst) {
             return Err(StoreError::Full);
         }
-        if self.seen.get(key, now).is_some() {
-            return Ok(Claimed::Replayed);
-        }
         if until <= now {
-            return Ok(Claimed::Fresh);
+            // Nothing left to guard: fresh unless held.
+            return Ok(match self.seen.get(key, now) {
+                Some(_) => Claimed::Replayed,
+                None => Claimed::Fresh,
+            });
         }
-        ledger.expire(now);
-        if ledger.held >= self.capacity {
-            return Err(StoreError::Full);
+        let admit = || {
+            ledger.expire(now);
+            if ledger.held >= self.capacity {
+                return Err(StoreError::Full);
+            }
+            Ok(Arc::new(Held {
+                until,
+                watch: Arc::clone(&self.watch),
+            }))
+        };
+        match self.seen.claim(key, &self.life, until, now, admit)? {
+            Claim::Held => Ok(Claimed::Replayed),
+            Claim::Kept => {
+                ledger.add(until);
+                Ok(Claimed::Fresh)
+            }
+            // The cache skips what it cannot hold; a key it did not keep
+            // could be replayed, so the proof is refused.
+            Claim::NotKept => Err(StoreError::Full),
         }
-        let held = Arc::new(Held {
-            until,
-            watch: Arc::clone(&self.watch),
-        });
-        self.seen.insert(key, held, &self.life, until, now);
-        // The cache skips what it cannot hold; a key it did not keep could
-        // be replayed, so the proof is refused.
-        if self.seen.get(key, now).is_none() {
-            return Err(StoreError::Full);
-        }
-        ledger.add(until);
-        Ok(Claimed::Fresh)
     }
 }
 
