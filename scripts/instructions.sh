@@ -34,7 +34,7 @@ modes=("$@")
 if [[ ${#modes[@]} -eq 0 ]]; then
     modes=(a_no_auth b_handwritten c_axum_jwt_auth d_claimguard_cold e_claimguard_cached f_claimguard_shared
            g_granted h_authorized i_dpop_bearer j_dpop k_dpop_es256_verify
-           l_dpop_bearer_signed)
+           l_dpop_bearer_signed m_memory_claim)
     for alg in HS256 RS256 ES256 EdDSA; do
         for variant in claimguard jsonwebtoken_decode crypto_verify prepared_verify; do
             modes+=("$alg/$variant")

@@ -13,7 +13,8 @@
 //! `j_dpop` (the cached token as `Bearer`, and bound as `DPoP` with its
 //! ES256 proof, `k_dpop_es256_verify`, its signature check alone, and
 //! `l_dpop_bearer_signed`, the bearer request whose handler checks that
-//! signature, as in `benches/dpop.rs`), and
+//! signature, as in `benches/dpop.rs`), `m_memory_claim` (a claim in the
+//! in-process replay store, as `d_memory_claim` there), and
 //! `<alg>/<variant>` for `alg` in `HS256 RS256 ES256 EdDSA` and `variant` in
 //! `claimguard jsonwebtoken_decode crypto_verify prepared_verify` (as in
 //! `benches/algorithms.rs`).
@@ -59,7 +60,11 @@ fn main() {
 fn request_mode(mode: &str, n: u32) {
     if matches!(
         mode,
-        "i_dpop_bearer" | "j_dpop" | "k_dpop_es256_verify" | "l_dpop_bearer_signed"
+        "i_dpop_bearer"
+            | "j_dpop"
+            | "k_dpop_es256_verify"
+            | "l_dpop_bearer_signed"
+            | "m_memory_claim"
     ) {
         return dpop_mode(mode, n);
     }
@@ -152,6 +157,9 @@ fn algorithm(alg: Alg, variant: &str, n: u32) {
 /// The DPoP bench's bearer or DPoP request, or its ES256 check alone, `n`
 /// times.
 fn dpop_mode(mode: &str, n: u32) {
+    if mode == "m_memory_claim" {
+        return memory_claims(n);
+    }
     let setup = dpop_setup::setup();
     if mode == "k_dpop_es256_verify" {
         for _ in 0..n {
@@ -182,5 +190,21 @@ fn dpop_mode(mode: &str, n: u32) {
                 .status()
         });
         assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+}
+
+/// `n` claims of new keys in the in-process replay store, as a request
+/// makes them (as `d_memory_claim` in `benches/dpop.rs`).
+fn memory_claims(n: u32) {
+    use claimguard::dpop::{Claimed, MemoryReplayStore, ReplayStore as _};
+    let store = MemoryReplayStore::new(100_000, 256);
+    let mut key = String::new();
+    for claimed in 0..u64::from(n) {
+        key.clear();
+        key.push_str("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs:");
+        key.push_str(&claimed.to_string());
+        let now = 1_700_000_000 + claimed / 4096;
+        let answer = store.claim_at_once(black_box(&key), now + 2, now);
+        assert!(matches!(answer, Some(Ok(Claimed::Fresh))));
     }
 }
