@@ -453,21 +453,33 @@ impl<V> ClaimsCache<V> {
             // Its key was withdrawn while the token was being verified.
             return;
         }
-        let expires_at = exp.min(now.saturating_add(self.ttl));
         let hash = self.hasher.hash_one(token.as_bytes());
         let Some(shard) = self.lock(hash) else {
             return;
         };
-        let new = New {
+        let new = self.entry(token, value, life, hash, exp, now);
+        self.counted(shard, |shard| {
+            shard.insert(new, now);
+        });
+    }
+
+    /// The entry for `token`, to live until `min(exp, now + ttl)`.
+    fn entry<'t>(
+        &self,
+        token: &'t str,
+        value: Arc<V>,
+        life: &Arc<Life>,
+        hash: u64,
+        exp: u64,
+        now: u64,
+    ) -> New<'t, V> {
+        New {
             token,
             value,
             life: Arc::clone(life),
             hash,
-            expires_at,
-        };
-        self.counted(shard, |shard| {
-            shard.insert(new, now);
-        });
+            expires_at: exp.min(now.saturating_add(self.ttl)),
+        }
     }
 
     /// For a store of keys each claimed once (the DPoP replay store): under
@@ -489,7 +501,6 @@ impl<V> ClaimsCache<V> {
         let Some(shard) = self.lock(hash) else {
             return Ok(Claim::NotKept);
         };
-        let expires_at = exp.min(now.saturating_add(self.ttl));
         self.counted(shard, |shard| {
             if shard.get(hash, token.as_bytes(), now).is_some() {
                 return Ok(Claim::Held);
@@ -497,14 +508,7 @@ impl<V> ClaimsCache<V> {
             if !life.live() {
                 return Ok(Claim::NotKept);
             }
-            let value = admit()?;
-            let new = New {
-                token,
-                value,
-                life: Arc::clone(life),
-                hash,
-                expires_at,
-            };
+            let new = self.entry(token, admit()?, life, hash, exp, now);
             Ok(if shard.insert(new, now) {
                 Claim::Kept
             } else {
