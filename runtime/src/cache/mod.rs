@@ -84,7 +84,8 @@ pub struct CacheStats {
     pub misses: u64,
     /// Entries added.
     pub inserts: u64,
-    /// Live entries removed to make room under the entry or byte bound.
+    /// Live entries removed to make room under the entry or byte bound (or
+    /// dropped with a shard emptied after a panic while it was locked).
     pub evictions: u64,
     /// Expired entries removed, whether found by a lookup or by eviction.
     pub expirations: u64,
@@ -563,12 +564,13 @@ impl<V> ClaimsCache<V> {
 
 /// Locks a shard, recovering from poisoning by emptying it: a panic (say in a
 /// claims type's `Drop`) may have left its links half-updated, and an empty
-/// shard is always consistent.
+/// shard is always consistent. What it held counts as evicted.
 fn lock<V>(shard: &Mutex<Shard<V>>) -> MutexGuard<'_, Shard<V>> {
     match shard.lock() {
         Ok(guard) => guard,
         Err(poisoned) => {
             let mut guard = poisoned.into_inner();
+            guard.evictions += guard.len as u64;
             guard.reset();
             shard.clear_poison();
             guard

@@ -687,3 +687,26 @@ fn a_claim_caches_once_and_asks_only_when_absent() {
     assert_eq!(asked, 3);
     cache.check();
 }
+
+#[test]
+fn a_poisoned_shard_is_emptied_and_what_it_held_counted_as_evicted() {
+    let cache = single(8, None, 60);
+    for token in ["a", "b", "c"] {
+        cache.insert(token, Arc::new(1), &live(), 100, 1);
+    }
+    // A panic while the shard is locked (as a claims type's `Drop` could).
+    let poisoned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _guard = cache.shards[0].0.lock();
+        panic!("while the shard is locked");
+    }));
+    assert!(poisoned.is_err());
+    assert!(cache.shards[0].0.is_poisoned());
+    let stats = cache.stats();
+    assert_eq!((stats.entries, stats.bytes, stats.evictions), (0, 0, 3));
+    assert!(!cache.shards[0].0.is_poisoned());
+    assert_eq!(value(&cache, "a", 2), None);
+    // The shard works again from empty.
+    cache.insert("a", Arc::new(2), &live(), 100, 2);
+    assert_eq!(value(&cache, "a", 3), Some(2));
+    cache.check();
+}
