@@ -135,6 +135,18 @@ pub(crate) enum Claim {
     NotKept,
 }
 
+/// What [`ClaimsCache::claim`] did.
+#[cfg(feature = "dpop")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Claimed {
+    pub(crate) claim: Claim,
+    /// Live entries the shard lost meanwhile: evicted to make room, or
+    /// emptied with the shard after a panic (when it was locked, before the
+    /// lookup). Entries that had expired or whose key was withdrawn are not
+    /// counted.
+    pub(crate) lost: u64,
+}
+
 /// A bounded, sharded map from a verified token to its claims.
 pub(crate) struct ClaimsCache<V> {
     shards: Box<[Padded<Mutex<Shard<V>>>]>,
@@ -488,7 +500,8 @@ impl<V> ClaimsCache<V> {
     /// entry: [`Claim::Held`]), and otherwise caches what `admit` gives for
     /// it until `min(exp, now + ttl)`, or the error `admit` gives. One hash
     /// and one lock, where a lookup, an insert and a lookup to see that the
-    /// insert was kept took three of each.
+    /// insert was kept took three of each. Says how many live entries the
+    /// shard lost meanwhile, so that a store which must not forget can tell.
     #[cfg(feature = "dpop")]
     pub(crate) fn claim<E>(
         &self,
@@ -497,24 +510,31 @@ impl<V> ClaimsCache<V> {
         exp: u64,
         now: u64,
         admit: impl FnOnce() -> Result<Arc<V>, E>,
-    ) -> Result<Claim, E> {
+    ) -> Result<Claimed, E> {
         let hash = self.hasher.hash_one(token.as_bytes());
-        let Some(shard) = self.lock(hash) else {
-            return Ok(Claim::NotKept);
+        let Some((shard, emptied)) = self.lock_reporting(hash, now) else {
+            return Ok(Claimed {
+                claim: Claim::NotKept,
+                lost: 0,
+            });
         };
         self.counted(shard, |shard| {
-            if shard.get(hash, token.as_bytes(), now).is_some() {
-                return Ok(Claim::Held);
-            }
-            if !life.live() {
-                return Ok(Claim::NotKept);
-            }
-            let new = self.entry(token, admit()?, life, hash, exp, now);
-            Ok(if shard.insert(new, now) {
-                Claim::Kept
-            } else {
+            let evicted = shard.evictions;
+            let claim = if shard.get(hash, token.as_bytes(), now).is_some() {
+                Claim::Held
+            } else if !life.live() {
                 Claim::NotKept
-            })
+            } else {
+                let new = self.entry(token, admit()?, life, hash, exp, now);
+                // The lookup just missed: no entry to replace.
+                if shard.insert_absent(new, now) {
+                    Claim::Kept
+                } else {
+                    Claim::NotKept
+                }
+            };
+            let lost = emptied.saturating_add(shard.evictions.saturating_sub(evicted));
+            Ok(Claimed { claim, lost })
         })
     }
 
@@ -554,11 +574,45 @@ impl<V> ClaimsCache<V> {
     }
 
     fn lock(&self, hash: u64) -> Option<MutexGuard<'_, Shard<V>>> {
+        self.shards
+            .get(self.shard_of(hash))
+            .map(|shard| lock(&shard.0))
+    }
+
+    /// Which shard holds `hash`.
+    fn shard_of(&self, hash: u64) -> usize {
         // The index picks buckets with the low bits and tags with the top
         // seven, so the shard comes from bits in between: entries of one shard
         // still spread over all of that shard's buckets and tags.
-        let index = ((hash >> 32) as usize) & self.mask;
-        self.shards.get(index).map(|shard| lock(&shard.0))
+        ((hash >> 32) as usize) & self.mask
+    }
+
+    /// The shard of `hash`, locked, and how many entries live at `now` it
+    /// was emptied of because a panic had poisoned it.
+    #[cfg(feature = "dpop")]
+    fn lock_reporting(&self, hash: u64, now: u64) -> Option<(MutexGuard<'_, Shard<V>>, u64)> {
+        let shard = &self.shards.get(self.shard_of(hash))?.0;
+        Some(match shard.lock() {
+            Ok(guard) => (guard, 0),
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                let emptied = guard.live(now) as u64;
+                recover(shard, &mut guard);
+                (guard, emptied)
+            }
+        })
+    }
+
+    /// Poisons every shard, as a panic while one is locked does.
+    #[cfg(all(test, feature = "dpop"))]
+    pub(crate) fn poison(&self) {
+        for shard in &self.shards {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _guard = shard.0.lock();
+                // Unwinds without the panic hook's message.
+                std::panic::resume_unwind(Box::new("a panic while the shard is locked"));
+            }));
+        }
     }
 }
 
@@ -570,12 +624,17 @@ fn lock<V>(shard: &Mutex<Shard<V>>) -> MutexGuard<'_, Shard<V>> {
         Ok(guard) => guard,
         Err(poisoned) => {
             let mut guard = poisoned.into_inner();
-            guard.evictions += guard.len as u64;
-            guard.reset();
-            shard.clear_poison();
+            recover(shard, &mut guard);
             guard
         }
     }
+}
+
+/// Empties a poisoned shard, counting what it held as evicted.
+fn recover<V>(shard: &Mutex<Shard<V>>, guard: &mut Shard<V>) {
+    guard.evictions += guard.len as u64;
+    guard.reset();
+    shard.clear_poison();
 }
 
 #[cfg(test)]

@@ -272,6 +272,29 @@ impl<V> Shard<V> {
             self.inserts += 1;
             return true;
         }
+        self.insert_absent(
+            New {
+                token,
+                value,
+                life,
+                hash,
+                expires_at,
+            },
+            now,
+        )
+    }
+
+    /// [`insert`](Self::insert) of a token the caller knows has no entry
+    /// (a lookup under the same lock just missed): it is not looked up
+    /// again.
+    pub(super) fn insert_absent(&mut self, new: New<'_, V>, now: u64) -> bool {
+        let New {
+            token,
+            value,
+            life,
+            hash,
+            expires_at,
+        } = new;
         let bytes = self.entry_bytes(token.len());
         if expires_at <= now || self.max_entries == 0 || bytes > self.max_bytes {
             return false;
@@ -547,6 +570,16 @@ impl<V> Shard<V> {
         if let Ok(found) = self.index.find_entry(entry.hash, |&i| i == index) {
             found.remove();
         }
+    }
+
+    /// How many of its entries may still be served at `now`.
+    #[cfg(feature = "dpop")]
+    pub(super) fn live(&self, now: u64) -> usize {
+        self.slots
+            .iter()
+            .filter_map(|slot| slot.entry.as_ref())
+            .filter(|entry| entry.state(now) == State::Live)
+            .count()
     }
 
     /// Empties the shard, releasing its memory but keeping its counters.

@@ -642,6 +642,11 @@ fn an_entry_whose_key_is_withdrawn_is_never_served_again() {
 }
 
 #[cfg(feature = "dpop")]
+fn claimed(claim: super::Claim) -> super::Claimed {
+    super::Claimed { claim, lost: 0 }
+}
+
+#[cfg(feature = "dpop")]
 #[test]
 fn a_claim_caches_once_and_asks_only_when_absent() {
     use super::Claim;
@@ -654,17 +659,17 @@ fn a_claim_caches_once_and_asks_only_when_absent() {
     };
     assert_eq!(
         cache.claim("a", &life, 100, 1, || admit(1)),
-        Ok(Claim::Kept)
+        Ok(claimed(Claim::Kept))
     );
     assert_eq!(
         cache.claim("a", &life, 100, 2, || admit(2)),
-        Ok(Claim::Held)
+        Ok(claimed(Claim::Held))
     );
     assert_eq!(value(&cache, "a", 3), Some(1));
     // Expired, the entry is gone and the token can be claimed again.
     assert_eq!(
         cache.claim("a", &life, 200, 100, || admit(3)),
-        Ok(Claim::Kept)
+        Ok(claimed(Claim::Kept))
     );
     assert_eq!(value(&cache, "a", 101), Some(3));
     // What `admit` refuses is not cached, and its error is handed back.
@@ -674,14 +679,14 @@ fn a_claim_caches_once_and_asks_only_when_absent() {
     let long = "t".repeat(3 * MAX_TOKEN);
     assert_eq!(
         cache.claim(&long, &life, 200, 100, || admit(4)),
-        Ok(Claim::NotKept)
+        Ok(claimed(Claim::NotKept))
     );
     // A withdrawn life keeps nothing and asks nothing.
     let gone = live();
     gone.withdraw();
     assert_eq!(
         cache.claim("c", &gone, 200, 100, || admit(5)),
-        Ok(Claim::NotKept)
+        Ok(claimed(Claim::NotKept))
     );
     // Asked for "a" twice and for the long token; not for a held token.
     assert_eq!(asked, 3);
@@ -708,5 +713,54 @@ fn a_poisoned_shard_is_emptied_and_what_it_held_counted_as_evicted() {
     // The shard works again from empty.
     cache.insert("a", Arc::new(2), &live(), 100, 2);
     assert_eq!(value(&cache, "a", 3), Some(2));
+    cache.check();
+}
+
+#[cfg(feature = "dpop")]
+#[test]
+fn a_claim_says_how_many_live_entries_its_shard_lost() {
+    use super::{Claim, Claimed};
+    let cache = single(2, None, 600);
+    let life = live();
+    let admit = || Ok::<_, ()>(Arc::new(0));
+    for token in ["a", "b"] {
+        assert_eq!(
+            cache.claim(token, &life, 100, 1, admit),
+            Ok(claimed(Claim::Kept))
+        );
+    }
+    // Full: the third claim evicts a live entry to make room.
+    assert_eq!(
+        cache.claim("c", &life, 100, 1, admit),
+        Ok(Claimed {
+            claim: Claim::Kept,
+            lost: 1
+        })
+    );
+    // Expired entries making room are no loss.
+    assert_eq!(
+        cache.claim("d", &life, 200, 100, admit),
+        Ok(claimed(Claim::Kept))
+    );
+    assert_eq!(
+        cache.claim("e", &life, 200, 150, admit),
+        Ok(claimed(Claim::Kept))
+    );
+    // A poisoned shard is emptied at the next claim: its live entries ("d"
+    // and "e" at 160) are lost, counted before the lookup that misses.
+    cache.poison();
+    assert_eq!(
+        cache.claim("d", &life, 200, 160, admit),
+        Ok(Claimed {
+            claim: Claim::Kept,
+            lost: 2
+        })
+    );
+    // Emptied of entries that had all expired, it lost nothing.
+    cache.poison();
+    assert_eq!(
+        cache.claim("d", &life, 300, 250, admit),
+        Ok(claimed(Claim::Kept))
+    );
     cache.check();
 }

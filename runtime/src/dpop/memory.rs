@@ -8,14 +8,14 @@
 //! by the second it expires and admits at most `capacity` unexpired keys;
 //! the cache is made large enough (each of its shards able to hold far
 //! more than its even share) that an admitted key never makes it evict.
-//! Should it evict all the same (an improbable imbalance among shards, or a
-//! shard emptied after a panic), the entry's value notices as it is dropped
-//! early, and the store refuses every claim until the evicted entry's
-//! window would have closed: it fails closed, never open.
+//! Should a claim find that the cache lost a live key all the same (an
+//! improbable imbalance among shards, or a shard emptied after a panic;
+//! the cache says so with each claim), the store refuses that claim and
+//! every claim after it until the latest window it holds has closed: it
+//! fails closed, never open.
 
 use core::fmt;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::error::StoreError;
@@ -43,9 +43,11 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
 pub struct MemoryReplayStore {
     capacity: usize,
     max_key_bytes: usize,
-    seen: ClaimsCache<Held>,
+    /// The keys, each with the one value every entry shares: what a key
+    /// maps to carries nothing, so an entry costs its key and no value.
+    seen: ClaimsCache<()>,
+    held: Arc<()>,
     ledger: Mutex<Ledger>,
-    watch: Arc<Watch>,
     life: Arc<Life>,
 }
 
@@ -54,6 +56,9 @@ pub struct MemoryReplayStore {
 struct Ledger {
     by_expiry: BTreeMap<u64, usize>,
     held: usize,
+    /// Claims are refused until this second: the cache lost a key before
+    /// it expired, and its proof could be replayed until then.
+    closed_until: u64,
 }
 
 impl Ledger {
@@ -71,32 +76,15 @@ impl Ledger {
         *self.by_expiry.entry(until).or_default() += 1;
         self.held += 1;
     }
-}
 
-/// What the cached values report to when they are dropped.
-#[derive(Debug, Default)]
-struct Watch {
-    /// The time of the claim in progress.
-    now: AtomicU64,
-    /// Claims are refused until this second: a key was dropped before it
-    /// expired, and its proof could be replayed until then.
-    closed_until: AtomicU64,
-}
-
-/// A cached key's value: when it expires, and whom to tell if it is
-/// dropped before then.
-struct Held {
-    until: u64,
-    watch: Arc<Watch>,
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if self.until > self.watch.now.load(Ordering::SeqCst) {
-            self.watch
-                .closed_until
-                .fetch_max(self.until, Ordering::SeqCst);
-        }
+    /// Refuses claims until every key held now has expired: one of them
+    /// was lost, and each expires by the latest second counted.
+    fn close(&mut self) {
+        let latest = self
+            .by_expiry
+            .last_key_value()
+            .map_or(0, |(&until, _)| until);
+        self.closed_until = self.closed_until.max(latest);
     }
 }
 
@@ -120,21 +108,14 @@ impl MemoryReplayStore {
     /// long at most). A longer key is refused with
     /// [`StoreError::KeyTooLong`].
     pub fn new(capacity: usize, max_key_bytes: usize) -> Self {
-        let value_bytes = size_of::<Held>();
         Self {
             capacity,
             max_key_bytes,
             // Its series are the cache's, under a name of their own.
-            seen: ClaimsCache::new(
-                slots_for(capacity),
-                max_key_bytes,
-                value_bytes,
-                None,
-                u64::MAX,
-            )
-            .labelled("claimguard::dpop::MemoryReplayStore"),
+            seen: ClaimsCache::new(slots_for(capacity), max_key_bytes, 0, None, u64::MAX)
+                .labelled("claimguard::dpop::MemoryReplayStore"),
+            held: Arc::default(),
             ledger: Mutex::default(),
-            watch: Arc::default(),
             life: Arc::default(),
         }
     }
@@ -169,33 +150,35 @@ impl MemoryReplayStore {
             return Err(StoreError::KeyTooLong);
         }
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        self.watch.now.store(now, Ordering::SeqCst);
-        if now < self.watch.closed_until.load(Ordering::SeqCst) {
+        if now < ledger.closed_until {
             return Err(StoreError::Full);
         }
-        if until <= now {
-            // Nothing left to guard: fresh unless held.
-            return Ok(match self.seen.get(key, now) {
-                Some(_) => Claimed::Replayed,
-                None => Claimed::Fresh,
-            });
-        }
+        // A key whose window has closed has nothing left to guard: fresh
+        // unless held, and not stored (the cache keeps nothing expired).
+        let guard = until > now;
         let admit = || {
-            ledger.expire(now);
-            if ledger.held >= self.capacity {
-                return Err(StoreError::Full);
+            if guard {
+                ledger.expire(now);
+                if ledger.held >= self.capacity {
+                    return Err(StoreError::Full);
+                }
             }
-            Ok(Arc::new(Held {
-                until,
-                watch: Arc::clone(&self.watch),
-            }))
+            Ok(Arc::clone(&self.held))
         };
-        match self.seen.claim(key, &self.life, until, now, admit)? {
+        let claimed = self.seen.claim(key, &self.life, until, now, admit)?;
+        if claimed.claim == Claim::Kept {
+            ledger.add(until);
+        }
+        if claimed.lost > 0 {
+            // This very key may have been among those lost, if its shard
+            // was emptied before the lookup: refused too.
+            ledger.close();
+            return Err(StoreError::Full);
+        }
+        match claimed.claim {
             Claim::Held => Ok(Claimed::Replayed),
-            Claim::Kept => {
-                ledger.add(until);
-                Ok(Claimed::Fresh)
-            }
+            Claim::Kept => Ok(Claimed::Fresh),
+            Claim::NotKept if !guard => Ok(Claimed::Fresh),
             // The cache skips what it cannot hold; a key it did not keep
             // could be replayed, so the proof is refused.
             Claim::NotKept => Err(StoreError::Full),
@@ -332,17 +315,45 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_lost_early_closes_the_store_until_its_window_ends() {
+    fn a_key_lost_early_closes_the_store_until_the_latest_window_ends() {
         let store = MemoryReplayStore::new(4, 64);
         assert_eq!(claim(&store, "a", NOW + 60, NOW), Ok(Claimed::Fresh));
-        // What a cache eviction (or a poisoned shard's reset) would do.
-        store.seen.clear();
+        assert_eq!(claim(&store, "b", NOW + 90, NOW), Ok(Claimed::Fresh));
+        // A panic while a shard was locked: the cache empties it at the
+        // next claim, and the replay of "a" that finds it empty is refused.
+        store.seen.poison();
         assert_eq!(claim(&store, "a", NOW + 60, NOW + 1), Err(StoreError::Full));
+        // Closed, until "b", the latest key held, has expired.
         assert_eq!(
-            claim(&store, "b", NOW + 70, NOW + 59),
+            claim(&store, "c", NOW + 70, NOW + 30),
             Err(StoreError::Full)
         );
-        assert_eq!(claim(&store, "b", NOW + 70, NOW + 60), Ok(Claimed::Fresh));
+        assert_eq!(
+            claim(&store, "c", NOW + 99, NOW + 89),
+            Err(StoreError::Full)
+        );
+        assert_eq!(claim(&store, "c", NOW + 99, NOW + 90), Ok(Claimed::Fresh));
+        assert_eq!(
+            claim(&store, "c", NOW + 99, NOW + 91),
+            Ok(Claimed::Replayed)
+        );
+    }
+
+    #[test]
+    fn a_shard_emptied_of_expired_keys_only_leaves_the_store_open() {
+        let store = MemoryReplayStore::new(4, 64);
+        assert_eq!(claim(&store, "a", NOW + 60, NOW), Ok(Claimed::Fresh));
+        store.seen.poison();
+        // "a"'s shard is emptied at this claim, but "a" had expired.
+        assert_eq!(claim(&store, "a", NOW + 120, NOW + 60), Ok(Claimed::Fresh));
+        assert_eq!(
+            claim(&store, "a", NOW + 120, NOW + 61),
+            Ok(Claimed::Replayed)
+        );
+        // Empty poisoned shards lose nothing either.
+        let empty = MemoryReplayStore::new(4, 64);
+        empty.seen.poison();
+        assert_eq!(claim(&empty, "b", NOW + 60, NOW), Ok(Claimed::Fresh));
     }
 
     #[test]
