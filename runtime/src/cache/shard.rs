@@ -251,37 +251,21 @@ impl<V> Shard<V> {
     /// already be expired at `now` (an earlier entry for its token is
     /// dropped), or if it could never fit. Whether it is cached now.
     pub(super) fn insert(&mut self, new: New<'_, V>, now: u64) -> bool {
-        let New {
-            token,
-            value,
-            life,
-            hash,
-            expires_at,
-        } = new;
-        if let Some(index) = self.find(hash, token.as_bytes()) {
-            if expires_at <= now {
-                self.remove(index);
-                return false;
-            }
-            let Some(entry) = self.slot_mut(index).and_then(|slot| slot.entry.as_mut()) else {
-                return false;
-            };
-            entry.value = value;
-            entry.life = life;
-            entry.expires_at = expires_at;
-            self.inserts += 1;
-            return true;
+        let Some(index) = self.find(new.hash, new.token.as_bytes()) else {
+            return self.insert_absent(new, now);
+        };
+        if new.expires_at <= now {
+            self.remove(index);
+            return false;
         }
-        self.insert_absent(
-            New {
-                token,
-                value,
-                life,
-                hash,
-                expires_at,
-            },
-            now,
-        )
+        let Some(entry) = self.slot_mut(index).and_then(|slot| slot.entry.as_mut()) else {
+            return false;
+        };
+        entry.value = new.value;
+        entry.life = new.life;
+        entry.expires_at = new.expires_at;
+        self.inserts += 1;
+        true
     }
 
     /// [`insert`](Self::insert) of a token the caller knows has no entry
