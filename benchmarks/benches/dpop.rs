@@ -87,10 +87,7 @@ fn variants<'s>(
             "d_memory_claim",
             Box::new(move || {
                 claimed += 1;
-                // A thumbprint-long prefix, a jti, as a verifier's keys are.
-                claim_key.clear();
-                claim_key.push_str("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs:");
-                claim_key.push_str(&claimed.to_string());
+                claimguard_benchmarks::replay_key::replay_key(claimed, &mut claim_key);
                 let now = 1_700_000_000 + claimed / 4096;
                 // As a request claims it: at once, no future.
                 let _ = black_box(store.claim_at_once(&claim_key, now + 2, now));

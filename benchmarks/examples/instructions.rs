@@ -205,9 +205,7 @@ fn memory_claims(n: u32) {
     let store = MemoryReplayStore::new(100_000, 256);
     let mut key = String::new();
     for claimed in 0..WARM_UP + u64::from(n) {
-        key.clear();
-        key.push_str("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs:");
-        key.push_str(&claimed.to_string());
+        claimguard_benchmarks::replay_key::replay_key(claimed, &mut key);
         let now = 1_700_000_000 + claimed / 4096;
         let answer = store.claim_at_once(black_box(&key), now + 2, now);
         assert!(matches!(answer, Some(Ok(Claimed::Fresh))));

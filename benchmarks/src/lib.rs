@@ -529,3 +529,4 @@ mod backend {
 }
 
 pub mod interleaved;
+pub mod replay_key;

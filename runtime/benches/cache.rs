@@ -29,6 +29,11 @@ use criterion::Criterion;
 #[path = "../../benchmarks/src/interleaved.rs"]
 mod interleaved;
 
+// Replay keys as the DPoP benches make them.
+#[cfg(feature = "dpop")]
+#[path = "../../benchmarks/src/replay_key.rs"]
+mod replay_key;
+
 const CAPACITY: usize = 10_000;
 const TOKEN_LEN: usize = 450;
 /// What the bench's claims (`Arc<u64>` payloads) account for.
@@ -471,20 +476,12 @@ fn main() {
 fn replay_claim_row() -> (f64, f64, f64, f64, f64) {
     use claimguard::dpop::{MemoryReplayStore, ReplayStore as _};
 
-    /// A replay key as a verifier makes it: a thumbprint, a colon, a
-    /// UUID-long `jti` ending in the claim's number.
-    fn key_of(n: u64, key: &mut String) {
-        use std::fmt::Write as _;
-        key.clear();
-        key.push_str("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs:6f1d2c3b-4a59-");
-        let _ = write!(key, "{n:016x}");
-    }
     let store = MemoryReplayStore::default();
     let mut key = String::new();
     let mut claimed = 0u64;
     let mut claim = || {
         claimed += 1;
-        key_of(claimed, &mut key);
+        replay_key::replay_key(claimed, &mut key);
         let now = 1_700_000_000 + claimed / 4096;
         black_box(store.claim_at_once(&key, now + 2, now));
     };

@@ -401,3 +401,52 @@ async fn the_layer_hands_the_claims_on_without_verifying_again() {
         assert_eq!(counts[1], counts[0] + 2, "cache {cache}");
     }
 }
+
+/// The in-process DPoP replay store at its steady state (its cache full,
+/// each claim reclaiming an expired key) allocates nothing per claim when
+/// the keys are of one length, as a verifier's are for one key thumbprint
+/// and UUID `jti`s: the new key is copied into the expired one's buffer.
+#[test]
+fn a_steady_replay_claim_of_a_key_of_one_length_allocates_nothing() {
+    use claimguard::dpop::{Claimed, MemoryReplayStore, ReplayStore as _};
+    const PER_SECOND: u64 = 500;
+    let store = MemoryReplayStore::new(4 * PER_SECOND as usize, 128);
+    let key = |n: u64| format!("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs:{n:036}");
+    let claim = |n: u64| {
+        let now = 1_700_000_000 + n / PER_SECOND;
+        store.claim_at_once(&key(n), now + 2, now)
+    };
+    // Long enough for every shard of the store's cache to fill with keys
+    // that have since expired.
+    let warm = 40 * PER_SECOND;
+    for n in 0..warm {
+        assert!(matches!(claim(n), Some(Ok(Claimed::Fresh))), "{n}");
+    }
+    // The first claim of a second counts that second; the rest of the
+    // second's claims are the steady state.
+    let keys: Vec<String> = (warm..warm + PER_SECOND).map(key).collect();
+    let now = 1_700_000_000 + warm / PER_SECOND;
+    assert!(matches!(
+        store.claim_at_once(&keys[0], now + 2, now),
+        Some(Ok(Claimed::Fresh))
+    ));
+    let (answers, usage) = measure(|| {
+        let mut fresh = 0;
+        for key in &keys[1..] {
+            if matches!(
+                store.claim_at_once(key, now + 2, now),
+                Some(Ok(Claimed::Fresh))
+            ) {
+                fresh += 1;
+            }
+        }
+        fresh
+    });
+    assert_eq!(answers, keys.len() - 1);
+    assert_eq!(usage.allocations, 0, "{usage:?}");
+    // And they were claimed: each is a replay now.
+    assert!(matches!(
+        store.claim_at_once(&keys[7], now + 2, now),
+        Some(Ok(Claimed::Replayed))
+    ));
+}

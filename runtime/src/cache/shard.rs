@@ -39,7 +39,9 @@ enum Queue {
 }
 
 struct Entry<V> {
-    token: Box<str>,
+    /// Bytes rather than `str`, so that an evicted entry's buffer can take
+    /// the next token of its length in place.
+    token: Box<[u8]>,
     value: Arc<V>,
     /// The life of the key that verified it.
     life: Arc<Life>,
@@ -90,6 +92,24 @@ pub(super) struct New<'t, V> {
     pub(super) life: Arc<Life>,
     pub(super) hash: u64,
     pub(super) expires_at: u64,
+}
+
+/// What one step of eviction freed.
+enum Freed<V> {
+    /// Nothing: the shard was empty.
+    Nothing,
+    /// One entry, handed back whole (its token's buffer may be reused).
+    One(Entry<V>),
+    /// Every entry: the links were inconsistent, and the shard was reset.
+    All,
+}
+
+/// What one step of the main queue's clock did.
+enum Step<V> {
+    /// Its oldest entry was removed.
+    Removed(Entry<V>),
+    /// Its oldest entry spent a hit and went back to the front.
+    Moved,
 }
 
 /// Both ends and the length of one queue.
@@ -207,7 +227,7 @@ impl<V> Shard<V> {
                 slots
                     .get(at(index))
                     .and_then(|slot| slot.entry.as_ref())
-                    .is_some_and(|entry| entry.hash == hash && entry.token.as_bytes() == token)
+                    .is_some_and(|entry| entry.hash == hash && *entry.token == *token)
             })
             .copied()
     }
@@ -283,9 +303,15 @@ impl<V> Shard<V> {
         if expires_at <= now || self.max_entries == 0 || bytes > self.max_bytes {
             return false;
         }
+        // The buffer of an evicted token of the new one's length: the new
+        // token is copied into it, saving a free and an allocation (tokens of
+        // one issuer, and DPoP replay keys, are often of one length).
+        let mut spare = None;
         while self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
-            if !self.evict_one(now) {
-                break;
+            match self.evict_one(now) {
+                Freed::Nothing => break,
+                Freed::One(entry) if entry.token.len() == token.len() => spare = Some(entry.token),
+                Freed::One(_) | Freed::All => {}
             }
         }
         // Only reachable if the links were inconsistent and eviction gave up;
@@ -308,8 +334,15 @@ impl<V> Shard<V> {
             self.rebuild_index();
         }
         if let Some(slot) = self.slot_mut(index) {
+            let token = match spare.take() {
+                Some(mut buffer) => {
+                    buffer.copy_from_slice(token.as_bytes());
+                    buffer
+                }
+                None => token.as_bytes().into(),
+            };
             slot.entry = Some(Entry {
-                token: token.into(),
+                token,
                 value,
                 life,
                 hash,
@@ -407,10 +440,10 @@ impl<V> Shard<V> {
     /// oldest entry is evicted (and remembered by the ghost) if it had no
     /// hit, or moves to the main queue with one hit fewer, which then gives
     /// up entries while it holds more than its share. An expired entry met
-    /// on the way is taken first. `false` if there was nothing to remove.
-    fn evict_one(&mut self, now: u64) -> bool {
+    /// on the way is taken first.
+    fn evict_one(&mut self, now: u64) -> Freed<V> {
         if self.len == 0 {
-            return false;
+            return Freed::Nothing;
         }
         // Each step removes an entry, moves one from the small queue to the
         // main queue (once per entry), or spends one of an entry's hits; the
@@ -420,8 +453,8 @@ impl<V> Shard<V> {
             steps -= 1;
             if self.small.len == 0 {
                 match self.step_main(now) {
-                    Some(true) => return true,
-                    Some(false) => continue,
+                    Some(Step::Removed(entry)) => return Freed::One(entry),
+                    Some(Step::Moved) => continue,
                     None => break,
                 }
             }
@@ -434,15 +467,19 @@ impl<V> Shard<V> {
             };
             let (state, hash, freq) = (entry.state(now), entry.hash, slot.freq);
             if state != State::Live {
-                self.remove(index);
+                let Some(entry) = self.remove(index) else {
+                    break;
+                };
                 self.count_gone(state);
-                return true;
+                return Freed::One(entry);
             }
             if freq == 0 {
-                self.remove(index);
+                let Some(entry) = self.remove(index) else {
+                    break;
+                };
                 self.ghost.remember(hash);
                 self.evictions += 1;
-                return true;
+                return Freed::One(entry);
             }
             if let Some(slot) = self.slot_mut(index) {
                 slot.freq -= 1;
@@ -454,8 +491,8 @@ impl<V> Shard<V> {
             while self.main.len > self.main_target && steps > 0 {
                 steps -= 1;
                 match self.step_main(now) {
-                    Some(true) => return true,
-                    Some(false) => {}
+                    Some(Step::Removed(entry)) => return Freed::One(entry),
+                    Some(Step::Moved) => {}
                     None => break,
                 }
             }
@@ -464,31 +501,31 @@ impl<V> Shard<V> {
         // is always within bounds.
         self.evictions += self.len as u64;
         self.reset();
-        true
+        Freed::All
     }
 
     /// One step of the main queue's clock: its oldest entry is removed if it
-    /// has expired or has no hits left (`Some(true)`), or moved to the front
-    /// with one hit fewer (`Some(false)`); `None` if the queue is empty.
-    fn step_main(&mut self, now: u64) -> Option<bool> {
+    /// has expired or has no hits left, or moved to the front with one hit
+    /// fewer; `None` if the queue is empty.
+    fn step_main(&mut self, now: u64) -> Option<Step<V>> {
         let index = self.main.oldest;
         let slot = self.slot(index)?;
         let state = slot.entry.as_ref()?.state(now);
         if state != State::Live || slot.freq == 0 {
-            self.remove(index);
+            let entry = self.remove(index)?;
             if state == State::Live {
                 self.evictions += 1;
             } else {
                 self.count_gone(state);
             }
-            return Some(true);
+            return Some(Step::Removed(entry));
         }
         if let Some(slot) = self.slot_mut(index) {
             slot.freq -= 1;
         }
         self.unlink_from(index, Queue::Main);
         self.push_newest(index, Queue::Main);
-        Some(false)
+        Some(Step::Moved)
     }
 
     /// Links slot `index` in at the newest end of `queue`.
@@ -527,23 +564,15 @@ impl<V> Shard<V> {
     }
 
     /// Takes entry `index` out of its queue, the index and the totals, and
-    /// frees its slot.
-    fn remove(&mut self, index: Index) {
-        let Some(slot) = self.slot(index) else {
-            return;
-        };
-        if slot.entry.is_none() {
-            return;
-        }
+    /// frees its slot; the entry is handed back.
+    fn remove(&mut self, index: Index) -> Option<Entry<V>> {
+        let slot = self.slot(index)?;
+        slot.entry.as_ref()?;
         let queue = slot.queue;
         self.unlink_from(index, queue);
         let free = self.free;
-        let Some(slot) = self.slot_mut(index) else {
-            return;
-        };
-        let Some(entry) = slot.entry.take() else {
-            return;
-        };
+        let slot = self.slot_mut(index)?;
+        let entry = slot.entry.take()?;
         slot.older = NIL;
         slot.newer = free;
         self.free = index;
@@ -554,6 +583,7 @@ impl<V> Shard<V> {
         if let Ok(found) = self.index.find_entry(entry.hash, |&i| i == index) {
             found.remove();
         }
+        Some(entry)
     }
 
     /// How many of its entries may still be served at `now`.
@@ -592,7 +622,7 @@ impl<V> Shard<V> {
                     unreachable!("a free slot in a queue");
                 };
                 assert!(slot.freq <= MAX_FREQ);
-                assert_eq!(self.find(entry.hash, entry.token.as_bytes()), Some(here));
+                assert_eq!(self.find(entry.hash, &entry.token), Some(here));
                 count += 1;
                 bytes += self.entry_bytes(entry.token.len());
                 seen += 1;

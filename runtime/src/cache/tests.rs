@@ -224,6 +224,34 @@ fn tiny_capacities_are_exact() {
     }
 }
 
+/// An insert that evicts a token of its own length copies the new token
+/// into the evicted one's buffer: the cache then holds the new token, whole,
+/// and nothing of the old.
+#[test]
+fn an_evicted_tokens_buffer_takes_the_next_token_of_its_length() {
+    let cache = single(2, None, 60);
+    let life = live();
+    // Same lengths, differing in every byte; and one of another length.
+    for (i, token) in ["aaaa", "bbbb", "cccc", "dd", "eeee", "ffff"]
+        .into_iter()
+        .enumerate()
+    {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        cache.insert(token, Arc::new(i), &life, 100, 0);
+        cache.check();
+    }
+    // No hits, two entries: the last two remain, the others are gone whole.
+    for gone in ["aaaa", "bbbb", "cccc", "dd"] {
+        assert_eq!(value(&cache, gone, 1), None, "{gone}");
+    }
+    assert_eq!(value(&cache, "eeee", 1), Some(4));
+    assert_eq!(value(&cache, "ffff", 1), Some(5));
+    // A prefix or an extension of a cached token is another token.
+    assert_eq!(value(&cache, "fff", 1), None);
+    assert_eq!(value(&cache, "fffff", 1), None);
+    assert_eq!(cache.stats().bytes, 2 * bytes("ffff") as u64);
+}
+
 #[test]
 fn byte_bound_with_large_tokens() {
     let big = "x".repeat(1_000);
