@@ -435,7 +435,73 @@ fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
     rows
 }
 
+/// `--count <row> <n>`: `n` operations of one row of one cache and nothing
+/// else, for `scripts/cache-misses.sh`, which runs this under cachegrind
+/// with two values of `n` so that the set-up cancels out. Rows:
+/// `hit/claimguard`, `hit/quick_cache`, `insert/claimguard`,
+/// `insert/quick_cache`, as in the interleaved table.
+fn count(row: &str, n: usize) {
+    let (op, cache) = row.split_once('/').unwrap_or((row, ""));
+    let ours = claims_cache();
+    let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
+    let fill = |keys: &[String]| {
+        for (i, key) in keys.iter().enumerate() {
+            match cache {
+                "claimguard" => ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW),
+                _ => quick.insert(key.clone(), Arc::new(i as u64)),
+            }
+        }
+    };
+    match (op, cache) {
+        ("hit", "claimguard" | "quick_cache") => {
+            let keys = tokens(CAPACITY, 1);
+            let resident = &keys[..CAPACITY * 9 / 10];
+            fill(resident);
+            let mut rng = Rng(3);
+            let order: Vec<usize> = (0..4096).map(|_| rng.below(resident.len())).collect();
+            for k in 0..n {
+                let key = &resident[order[k % order.len()]];
+                if cache == "claimguard" {
+                    black_box(ours.get(key, NOW));
+                } else {
+                    black_box(quick.get(key.as_str()));
+                }
+            }
+        }
+        ("insert", "claimguard" | "quick_cache") => {
+            let keys = tokens(2 * CAPACITY, 2);
+            fill(&keys[..CAPACITY]);
+            for k in 0..n {
+                let i = (CAPACITY + 1 + k) % keys.len();
+                if cache == "claimguard" {
+                    ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
+                } else {
+                    quick.insert(keys[i].clone(), Arc::new(i as u64));
+                }
+            }
+        }
+        _ => {
+            eprintln!(
+                "unknown row {row:?}: hit/claimguard, hit/quick_cache, insert/claimguard or insert/quick_cache"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, row, n] = &args[..]
+        && flag == "--count"
+    {
+        match n.parse() {
+            Ok(n) => return count(row, n),
+            Err(_) => {
+                eprintln!("--count <row> <n>: n is a number of operations");
+                std::process::exit(2);
+            }
+        }
+    }
     let ratios = hit_ratios();
     let mut c = Criterion::default().configure_from_args();
     hit_latency(&mut c);
