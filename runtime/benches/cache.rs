@@ -260,7 +260,8 @@ fn insert_at_capacity(c: &mut Criterion) {
 
     // Every cache starts from a borrowed token, as the verifier does, so the
     // owned-key caches pay for their `String` inside the timing just as ours
-    // pays for its `Box<str>`.
+    // pays for its copy of the token (or, evicting a token of its length,
+    // for writing over that token's buffer).
     let mut group = c.benchmark_group("insert_at_capacity");
     let mut i = CAPACITY;
     group.bench_function("claimguard", |b| {
