@@ -15,12 +15,7 @@ cd "$(dirname "$0")/.."
 N1="${N1:-20000}"
 N2="${N2:-120000}"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1; then
-        (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null || sudo apt-get install -y -qq valgrind >/dev/null
-    fi
-fi
-command -v valgrind >/dev/null 2>&1 || { echo "valgrind is needed" >&2; exit 1; }
+source scripts/valgrind.sh
 
 bin="$(cargo bench -q -p claimguard --bench cache --no-run --message-format=json 2>/dev/null \
     | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)"

@@ -18,12 +18,7 @@ cd "$(dirname "$0")/.."
 N1="${N1:-100}"
 N2="${N2:-600}"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1; then
-        (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null || sudo apt-get install -y -qq valgrind >/dev/null
-    fi
-fi
-command -v valgrind >/dev/null 2>&1 || { echo "valgrind is needed" >&2; exit 1; }
+source scripts/valgrind.sh
 
 features=()
 [[ -n "${FEATURES:-}" ]] && features=(--features "$FEATURES")

@@ -607,9 +607,42 @@ impl<V> Shard<V> {
         self.len = 0;
         self.bytes = 0;
     }
+}
 
+/// A shard's counters and occupancy at one moment.
+#[cfg(feature = "metrics")]
+pub(super) struct Tally {
+    hits: u64,
+    misses: u64,
+    inserts: u64,
+    evictions: u64,
+    expirations: u64,
+    withdrawn: u64,
+    entries: i64,
+    bytes: i64,
+}
+
+#[cfg(feature = "metrics")]
+impl Tally {
+    /// What changed since `before`.
+    pub(super) fn since(&self, before: &Self) -> super::metrics::Delta {
+        super::metrics::Delta {
+            hits: self.hits - before.hits,
+            misses: self.misses - before.misses,
+            inserts: self.inserts - before.inserts,
+            evictions: self.evictions - before.evictions,
+            expirations: self.expirations - before.expirations,
+            withdrawn: self.withdrawn - before.withdrawn,
+            entries: self.entries - before.entries,
+            bytes: self.bytes - before.bytes,
+        }
+    }
+}
+
+/// What only the tests ask of a shard.
+#[cfg(test)]
+impl<V> Shard<V> {
     /// Panics unless the queues, the index, the slab and the totals agree.
-    #[cfg(test)]
     pub(super) fn check(&self) {
         let mut count = 0;
         let mut bytes = 0;
@@ -651,52 +684,19 @@ impl<V> Shard<V> {
 
     /// The slab's capacity and the index's allocation, which must not change
     /// once the shard is in use.
-    #[cfg(test)]
     pub(super) fn capacities(&self) -> (usize, usize) {
         (self.slots.capacity(), self.index.allocation_size())
     }
 
     /// How many entries each queue holds: for tests of the policy.
-    #[cfg(test)]
     pub(super) fn queue_lens(&self) -> (usize, usize) {
         (self.small.len, self.main.len)
     }
 
     /// Drops the entry for `token`, if any: for tests of colliding hashes.
-    #[cfg(test)]
     pub(super) fn remove_token(&mut self, hash: u64, token: &[u8]) {
         if let Some(index) = self.find(hash, token) {
             self.remove(index);
-        }
-    }
-}
-
-/// A shard's counters and occupancy at one moment.
-#[cfg(feature = "metrics")]
-pub(super) struct Tally {
-    hits: u64,
-    misses: u64,
-    inserts: u64,
-    evictions: u64,
-    expirations: u64,
-    withdrawn: u64,
-    entries: i64,
-    bytes: i64,
-}
-
-#[cfg(feature = "metrics")]
-impl Tally {
-    /// What changed since `before`.
-    pub(super) fn since(&self, before: &Self) -> super::metrics::Delta {
-        super::metrics::Delta {
-            hits: self.hits - before.hits,
-            misses: self.misses - before.misses,
-            inserts: self.inserts - before.inserts,
-            evictions: self.evictions - before.evictions,
-            expirations: self.expirations - before.expirations,
-            withdrawn: self.withdrawn - before.withdrawn,
-            entries: self.entries - before.entries,
-            bytes: self.bytes - before.bytes,
         }
     }
 }
