@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Instructions and simulated cache misses per operation of the claims cache
-# and quick_cache, counted by cachegrind: repeatable where the cache bench's
+# and quick_cache, and of a claim in the in-process DPoP replay store,
+# counted by cachegrind: repeatable where the cache bench's
 # timings on a shared VM are not. Each row of `runtime/benches/cache.rs`'s
 # `--count` mode runs twice, with N1 and N2 operations after the same set-up,
 # and the difference is divided by N2 - N1. The simulated caches are fixed
@@ -17,12 +18,12 @@ N2="${N2:-120000}"
 
 source scripts/valgrind.sh
 
-bin="$(cargo bench -q -p claimguard --bench cache --no-run --message-format=json 2>/dev/null \
+bin="$(cargo bench -q -p claimguard --features dpop --bench cache --no-run --message-format=json 2>/dev/null \
     | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)"
 [[ -x "$bin" ]] || { echo "the cache bench did not build" >&2; exit 1; }
 
 rows=("$@")
-[[ ${#rows[@]} -eq 0 ]] && rows=(hit/claimguard hit/quick_cache insert/claimguard insert/quick_cache)
+[[ ${#rows[@]} -eq 0 ]] && rows=(hit/claimguard hit/quick_cache insert/claimguard insert/quick_cache claim/replay_store)
 
 # "instructions D1-misses LL-misses" of one run (reads and writes together).
 count() {

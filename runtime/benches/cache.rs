@@ -440,7 +440,8 @@ fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
 /// else, for `scripts/cache-misses.sh`, which runs this under cachegrind
 /// with two values of `n` so that the set-up cancels out. Rows:
 /// `hit/claimguard`, `hit/quick_cache`, `insert/claimguard`,
-/// `insert/quick_cache`, as in the interleaved table.
+/// `insert/quick_cache`, as in the interleaved table, and with `dpop`
+/// `claim/replay_store`, as in the replay claim's row.
 fn count(row: &str, n: usize) {
     let (op, cache) = row.split_once('/').unwrap_or((row, ""));
     let ours = claims_cache();
@@ -481,9 +482,17 @@ fn count(row: &str, n: usize) {
                 }
             }
         }
+        #[cfg(feature = "dpop")]
+        ("claim", "replay_store") => {
+            let store = claimguard::dpop::MemoryReplayStore::default();
+            let mut claim = replay_claims(&store);
+            for _ in 0..n {
+                claim();
+            }
+        }
         _ => {
             eprintln!(
-                "unknown row {row:?}: hit/claimguard, hit/quick_cache, insert/claimguard or insert/quick_cache"
+                "unknown row {row:?}: hit/claimguard, hit/quick_cache, insert/claimguard, insert/quick_cache or (with dpop) claim/replay_store"
             );
             std::process::exit(2);
         }
@@ -533,6 +542,28 @@ fn main() {
     }
 }
 
+/// Claims of new keys in `store` (a default `MemoryReplayStore`: 100 000
+/// keys), at 4 096 a second each held two seconds, brought past the point
+/// where its cache is full of expired keys: each further call claims one
+/// new key and reclaims an expired one, as a busy store's claims do.
+#[cfg(feature = "dpop")]
+fn replay_claims(store: &claimguard::dpop::MemoryReplayStore) -> impl FnMut() + '_ {
+    use claimguard::dpop::ReplayStore as _;
+
+    let mut key = String::new();
+    let mut claimed = 0u64;
+    let mut claim = move || {
+        claimed += 1;
+        replay_key::replay_key(claimed, &mut key);
+        let now = 1_700_000_000 + claimed / 4096;
+        black_box(store.claim_at_once(&key, now + 2, now));
+    };
+    for _ in 0..200_000 {
+        claim();
+    }
+    claim
+}
+
 /// A claim of a new key in the in-process DPoP replay store (a default
 /// `MemoryReplayStore`, 100 000 keys, at the steady state of 4 096 claims a
 /// second each held two seconds: its cache full, every claim reclaiming an
@@ -541,21 +572,8 @@ fn main() {
 /// Run with `cargo bench -p claimguard --features dpop --bench cache`.
 #[cfg(feature = "dpop")]
 fn replay_claim_row() -> (f64, f64, f64, f64, f64) {
-    use claimguard::dpop::{MemoryReplayStore, ReplayStore as _};
-
-    let store = MemoryReplayStore::default();
-    let mut key = String::new();
-    let mut claimed = 0u64;
-    let mut claim = || {
-        claimed += 1;
-        replay_key::replay_key(claimed, &mut key);
-        let now = 1_700_000_000 + claimed / 4096;
-        black_box(store.claim_at_once(&key, now + 2, now));
-    };
-    // Past the point where its cache is full of expired keys.
-    for _ in 0..200_000 {
-        claim();
-    }
+    let store = claimguard::dpop::MemoryReplayStore::default();
+    let mut claim = replay_claims(&store);
 
     let keys = tokens(2 * CAPACITY, 2);
     let ours = claims_cache();
