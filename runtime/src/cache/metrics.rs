@@ -7,7 +7,8 @@ pub(crate) const CACHE_HITS: &str = "claimguard_cache_hits_total";
 pub(crate) const CACHE_MISSES: &str = "claimguard_cache_misses_total";
 /// Entries added.
 pub(crate) const CACHE_INSERTS: &str = "claimguard_cache_inserts_total";
-/// Live entries evicted to make room.
+/// Live entries evicted to make room, or dropped with a shard a panic
+/// poisoned.
 pub(crate) const CACHE_EVICTIONS: &str = "claimguard_cache_evictions_total";
 /// Expired entries removed.
 pub(crate) const CACHE_EXPIRATIONS: &str = "claimguard_cache_expirations_total";

@@ -541,7 +541,7 @@ impl<V> ClaimsCache<V> {
     /// Removes every entry, keeping the counters.
     pub(crate) fn clear(&self) {
         for shard in &self.shards {
-            self.counted(lock(&shard.0), Shard::reset);
+            self.counted(self.lock_shard(&shard.0), Shard::reset);
         }
     }
 
@@ -552,7 +552,7 @@ impl<V> ClaimsCache<V> {
     pub(crate) fn stats(&self) -> CacheStats {
         let mut total = CacheStats::default();
         for shard in &self.shards {
-            let shard = lock(&shard.0);
+            let shard = self.lock_shard(&shard.0);
             total.hits += shard.hits;
             total.misses += shard.misses;
             total.inserts += shard.inserts;
@@ -569,14 +569,41 @@ impl<V> ClaimsCache<V> {
     #[cfg(test)]
     fn check(&self) {
         for shard in &self.shards {
-            lock(&shard.0).check();
+            self.lock_shard(&shard.0).check();
         }
     }
 
     fn lock(&self, hash: u64) -> Option<MutexGuard<'_, Shard<V>>> {
         self.shards
             .get(self.shard_of(hash))
-            .map(|shard| lock(&shard.0))
+            .map(|shard| self.lock_shard(&shard.0))
+    }
+
+    /// Locks a shard, recovering from poisoning by emptying it: a panic (say
+    /// in a claims type's `Drop`) may have left its links half-updated, and
+    /// an empty shard is always consistent. What it held counts as evicted.
+    fn lock_shard<'s>(&self, shard: &'s Mutex<Shard<V>>) -> MutexGuard<'s, Shard<V>> {
+        match shard.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                self.recover(shard, &mut guard);
+                guard
+            }
+        }
+    }
+
+    /// Empties a poisoned shard, counting what it held as evicted, in the
+    /// shard's counters and (with `metrics`) in the cache's series.
+    #[cfg_attr(not(feature = "metrics"), allow(clippy::unused_self))]
+    fn recover(&self, shard: &Mutex<Shard<V>>, guard: &mut Shard<V>) {
+        #[cfg(feature = "metrics")]
+        let before = guard.tally();
+        guard.evictions += guard.len as u64;
+        guard.reset();
+        shard.clear_poison();
+        #[cfg(feature = "metrics")]
+        self.series.record(&guard.tally().since(&before));
     }
 
     /// Which shard holds `hash`.
@@ -597,7 +624,7 @@ impl<V> ClaimsCache<V> {
             Err(poisoned) => {
                 let mut guard = poisoned.into_inner();
                 let emptied = guard.live(now) as u64;
-                recover(shard, &mut guard);
+                self.recover(shard, &mut guard);
                 (guard, emptied)
             }
         })
@@ -614,27 +641,6 @@ impl<V> ClaimsCache<V> {
             }));
         }
     }
-}
-
-/// Locks a shard, recovering from poisoning by emptying it: a panic (say in a
-/// claims type's `Drop`) may have left its links half-updated, and an empty
-/// shard is always consistent. What it held counts as evicted.
-fn lock<V>(shard: &Mutex<Shard<V>>) -> MutexGuard<'_, Shard<V>> {
-    match shard.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => {
-            let mut guard = poisoned.into_inner();
-            recover(shard, &mut guard);
-            guard
-        }
-    }
-}
-
-/// Empties a poisoned shard, counting what it held as evicted.
-fn recover<V>(shard: &Mutex<Shard<V>>, guard: &mut Shard<V>) {
-    guard.evictions += guard.len as u64;
-    guard.reset();
-    shard.clear_poison();
 }
 
 #[cfg(test)]

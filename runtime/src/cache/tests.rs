@@ -53,7 +53,7 @@ fn value(cache: &ClaimsCache<u32>, token: &str, now: u64) -> Option<u32> {
 /// The one shard of a single-shard cache: its small and main queues'
 /// lengths.
 fn queues(cache: &ClaimsCache<u32>) -> (usize, usize) {
-    super::lock(&cache.shards[0].0).queue_lens()
+    cache.lock_shard(&cache.shards[0].0).queue_lens()
 }
 
 #[test]
@@ -308,7 +308,7 @@ fn the_fixed_part_is_allocated_once_and_never_grows() {
     let cache = single(37, None, 60);
     cache.insert("first", Arc::new(0), &live(), 100, 1);
     let (slab, index) = {
-        let shard = super::lock(&cache.shards[0].0);
+        let shard = cache.lock_shard(&cache.shards[0].0);
         shard.capacities()
     };
     assert_eq!(slab, 37);
@@ -317,7 +317,7 @@ fn the_fixed_part_is_allocated_once_and_never_grows() {
         let token = format!("token-{}", i % 120);
         cache.insert(&token, Arc::new(i), &live(), 100, 1);
         let _ = cache.get(&format!("token-{}", (i * 7) % 120), 1);
-        let shard = super::lock(&cache.shards[0].0);
+        let shard = cache.lock_shard(&cache.shards[0].0);
         assert_eq!(shard.capacities(), (slab, index), "after {i}");
     }
     cache.check();
@@ -331,14 +331,14 @@ fn tombstones_make_the_index_rebuild_in_place() {
     // memory it has, and every entry is still found.
     let cache = single(89, None, 60);
     cache.insert("first", Arc::new(0), &live(), 100, 1);
-    let (slab, index) = super::lock(&cache.shards[0].0).capacities();
+    let (slab, index) = cache.lock_shard(&cache.shards[0].0).capacities();
     for i in 0..20_000 {
         cache.insert(&format!("churn-{i}"), Arc::new(i), &live(), 100, 1);
         if i % 97 == 0 {
             cache.check();
         }
     }
-    let shard = super::lock(&cache.shards[0].0);
+    let shard = cache.lock_shard(&cache.shards[0].0);
     assert_eq!(shard.capacities(), (slab, index));
     assert!(
         shard.rebuilds > 0,
@@ -721,19 +721,24 @@ fn a_claim_caches_once_and_asks_only_when_absent() {
     cache.check();
 }
 
-#[test]
-fn a_poisoned_shard_is_emptied_and_what_it_held_counted_as_evicted() {
-    let cache = single(8, None, 60);
+/// Puts three entries into the one shard of `cache`, then panics while the
+/// shard is locked (as a claims type's `Drop` could), poisoning it.
+fn three_then_poisoned(cache: &ClaimsCache<u32>) {
     for token in ["a", "b", "c"] {
         cache.insert(token, Arc::new(1), &live(), 100, 1);
     }
-    // A panic while the shard is locked (as a claims type's `Drop` could).
     let poisoned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _guard = cache.shards[0].0.lock();
         panic!("while the shard is locked");
     }));
     assert!(poisoned.is_err());
     assert!(cache.shards[0].0.is_poisoned());
+}
+
+#[test]
+fn a_poisoned_shard_is_emptied_and_what_it_held_counted_as_evicted() {
+    let cache = single(8, None, 60);
+    three_then_poisoned(&cache);
     let stats = cache.stats();
     assert_eq!((stats.entries, stats.bytes, stats.evictions), (0, 0, 3));
     assert!(!cache.shards[0].0.is_poisoned());
@@ -742,6 +747,44 @@ fn a_poisoned_shard_is_emptied_and_what_it_held_counted_as_evicted() {
     cache.insert("a", Arc::new(2), &live(), 100, 2);
     assert_eq!(value(&cache, "a", 3), Some(2));
     cache.check();
+}
+
+/// The series see a poisoned shard's emptying as the counters do: what it
+/// held as evicted, and its entries and bytes gone from the gauges.
+#[cfg(feature = "metrics")]
+#[test]
+fn a_poisoned_shards_emptying_is_in_the_series() {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::with_local_recorder(&recorder, || {
+        let cache = single(8, None, 60).labelled("Poisoned");
+        three_then_poisoned(&cache);
+        // The next operation finds the shard poisoned and empties it.
+        assert_eq!(value(&cache, "a", 2), None);
+    });
+    let series = snapshotter.snapshot().into_vec();
+    let of = |name: &str| {
+        series
+            .iter()
+            .find(|(key, ..)| key.key().name() == name)
+            .map(|(.., value)| value)
+    };
+    assert_eq!(
+        of(super::metrics::CACHE_EVICTIONS),
+        Some(&DebugValue::Counter(3))
+    );
+    assert_eq!(
+        of(super::metrics::CACHE_INSERTS),
+        Some(&DebugValue::Counter(3))
+    );
+    for gauge in [super::metrics::CACHE_ENTRIES, super::metrics::CACHE_BYTES] {
+        match of(gauge) {
+            Some(DebugValue::Gauge(v)) => assert_eq!(v.into_inner(), 0.0, "{gauge}"),
+            other => panic!("{gauge}: {other:?}"),
+        }
+    }
 }
 
 #[cfg(feature = "dpop")]
