@@ -84,6 +84,24 @@ fn tokens(count: usize, seed: u64) -> Vec<String> {
 /// Every entry's key stays in use for the whole run.
 static LIFE: std::sync::LazyLock<Arc<cache::Life>> = std::sync::LazyLock::new(Arc::default);
 
+/// The keys of the insert-at-capacity rows: the first `CAPACITY` fill the
+/// cache, and the others are inserted round-robin, each again only after
+/// twenty times the capacity of others. A cache may keep what filled it
+/// (claimguard and quick_cache both admit entries straight to their
+/// protected queue while it has room), and a cycle shorter than what that
+/// queue plus the ghost remember would bring keys back while they are still
+/// cached, making some inserts replacements that evict nothing.
+const INSERT_KEYS: usize = 21 * CAPACITY;
+
+/// The key after `i` of an insert-at-capacity row (see [`INSERT_KEYS`]).
+fn next_absent(i: usize) -> usize {
+    if i + 1 >= INSERT_KEYS {
+        CAPACITY
+    } else {
+        i + 1
+    }
+}
+
 fn claims_cache() -> ClaimsCache<u64> {
     ClaimsCache::new(CAPACITY, TOKEN_LEN, VALUE_BYTES, None, u64::MAX)
 }
@@ -244,10 +262,10 @@ fn hit_latency(c: &mut Criterion) {
 }
 
 fn insert_at_capacity(c: &mut Criterion) {
-    // Twice the capacity, inserted round-robin: every key comes back only
-    // after `CAPACITY` others, so each insert is of an absent key into a
-    // full cache and has to evict.
-    let keys = tokens(2 * CAPACITY, 2);
+    // The first `CAPACITY` keys fill each cache; the rest come round-robin
+    // (`next_absent`), so each insert is of an absent key into a full cache
+    // and has to evict.
+    let keys = tokens(INSERT_KEYS, 2);
     let ours = claims_cache();
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     let moka = moka::sync::Cache::<String, Claims>::new(CAPACITY as u64);
@@ -266,21 +284,21 @@ fn insert_at_capacity(c: &mut Criterion) {
     let mut i = CAPACITY;
     group.bench_function("claimguard", |b| {
         b.iter(|| {
-            i = (i + 1) % keys.len();
+            i = next_absent(i);
             ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
         })
     });
     let mut i = CAPACITY;
     group.bench_function("quick_cache", |b| {
         b.iter(|| {
-            i = (i + 1) % keys.len();
+            i = next_absent(i);
             quick.insert(keys[i].clone(), Arc::new(i as u64));
         })
     });
     let mut i = CAPACITY;
     group.bench_function("moka", |b| {
         b.iter(|| {
-            i = (i + 1) % keys.len();
+            i = next_absent(i);
             moka.insert(keys[i].clone(), Arc::new(i as u64));
         })
     });
@@ -412,7 +430,7 @@ fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
     // Wall time per lookup over both threads' lookups.
     report("hit, 2 threads", &rounds, 2.0 * PER_THREAD as f64);
 
-    let keys = tokens(2 * CAPACITY, 2);
+    let keys = tokens(INSERT_KEYS, 2);
     let ours = claims_cache();
     let quick = quick_cache::sync::Cache::<String, Claims>::new(CAPACITY);
     for (i, key) in keys[..CAPACITY].iter().enumerate() {
@@ -421,11 +439,11 @@ fn interleaved_rows() -> Vec<(&'static str, f64, f64, f64, f64, f64)> {
     }
     let (mut i, mut j) = (CAPACITY, CAPACITY);
     let mut a = || {
-        i = (i + 1) % keys.len();
+        i = next_absent(i);
         ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
     };
     let mut b = || {
-        j = (j + 1) % keys.len();
+        j = next_absent(j);
         quick.insert(keys[j].clone(), Arc::new(j as u64));
     };
     report(
@@ -471,10 +489,11 @@ fn count(row: &str, n: usize) {
             }
         }
         ("insert", "claimguard" | "quick_cache") => {
-            let keys = tokens(2 * CAPACITY, 2);
+            let keys = tokens(INSERT_KEYS, 2);
             fill(&keys[..CAPACITY]);
-            for k in 0..n {
-                let i = (CAPACITY + 1 + k) % keys.len();
+            let mut i = CAPACITY;
+            for _ in 0..n {
+                i = next_absent(i);
                 if cache == "claimguard" {
                     ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
                 } else {
@@ -543,9 +562,10 @@ fn main() {
 }
 
 /// Claims of new keys in `store` (a default `MemoryReplayStore`: 100 000
-/// keys), at 4 096 a second each held two seconds, brought past the point
-/// where its cache is full of expired keys: each further call claims one
-/// new key and reclaims an expired one, as a busy store's claims do.
+/// keys), at 4 096 a second each held two seconds, brought to its steady
+/// state (200 000 claims in): each further call claims one new key and
+/// reclaims an expired one, its shard's oldest, as a busy store's claims
+/// do.
 #[cfg(feature = "dpop")]
 fn replay_claims(store: &claimguard::dpop::MemoryReplayStore) -> impl FnMut() + '_ {
     use claimguard::dpop::ReplayStore as _;
@@ -566,8 +586,8 @@ fn replay_claims(store: &claimguard::dpop::MemoryReplayStore) -> impl FnMut() + 
 
 /// A claim of a new key in the in-process DPoP replay store (a default
 /// `MemoryReplayStore`, 100 000 keys, at the steady state of 4 096 claims a
-/// second each held two seconds: its cache full, every claim reclaiming an
-/// expired key) against an insert at capacity into the claims cache, in
+/// second each held two seconds, every claim reclaiming an expired key)
+/// against an insert at capacity into the claims cache, in
 /// alternating batches: `(claim ns, insert ns, median ratio, quartiles)`.
 /// Run with `cargo bench -p claimguard --features dpop --bench cache`.
 #[cfg(feature = "dpop")]
@@ -575,14 +595,14 @@ fn replay_claim_row() -> (f64, f64, f64, f64, f64) {
     let store = claimguard::dpop::MemoryReplayStore::default();
     let mut claim = replay_claims(&store);
 
-    let keys = tokens(2 * CAPACITY, 2);
+    let keys = tokens(INSERT_KEYS, 2);
     let ours = claims_cache();
     for (i, key) in keys[..CAPACITY].iter().enumerate() {
         ours.insert(key, Arc::new(i as u64), &LIFE, EXP, NOW);
     }
     let mut i = CAPACITY;
     let mut insert = || {
-        i = (i + 1) % keys.len();
+        i = next_absent(i);
         ours.insert(&keys[i], Arc::new(i as u64), &LIFE, EXP, NOW);
     };
     let rounds = interleaved::rounds(&mut [&mut claim, &mut insert], 201);

@@ -22,15 +22,21 @@
 //! Each shard keeps its entries in two FIFO queues with a two-bit hit count
 //! each, and the hashes of recently evicted entries in a third, the ghost
 //! (Yang et al., "FIFO queues are all you need for cache eviction", SOSP
-//! 2023). A new entry goes to the small queue, unless its hash is in the
-//! ghost, in which case it goes to the main queue. A hit only counts (one
+//! 2023). A new entry goes to the main queue while that holds less than
+//! its share (nine in ten of the slots) or when its hash is in the ghost,
+//! and to the small queue otherwise: what fills an empty cache stays until
+//! better entries push it out, as in quick_cache. A hit only counts (one
 //! byte written, no relinking), which keeps the time a shard lock is held on
 //! the hot path minimal. To make room, the small queue gives up its oldest
 //! entry: one that was hit moves to the main queue with one hit fewer, one
 //! that was not is evicted and remembered by the ghost. The main queue holds
 //! at most nine in ten of the slots; past that, its oldest entry goes back
 //! to the front with one hit fewer, or is evicted when it has none left. An
-//! expired entry met on the way is taken first. One-off tokens thus pass
+//! expired entry met on the way is taken first, and every insert first
+//! takes the main queue's oldest entry if it has expired (or its key was
+//! withdrawn), full or not, so expired entries do not wait for the shard to
+//! fill (the DPoP replay store's keys, each held for one window, are
+//! reclaimed as new ones come). One-off tokens thus pass
 //! through the small queue without flushing the entries that are reused,
 //! and a token that comes back soon after its eviction is kept longer the
 //! second time; on skewed traffic this keeps more hits than LRU or SIEVE.
@@ -220,8 +226,8 @@ impl Sizes {
 }
 
 /// The most entries of a shard of `max_entries` that the main queue keeps:
-/// nine in ten, S3-FIFO's split (the small queue has the rest, and more
-/// while the main queue is not full).
+/// nine in ten, S3-FIFO's split (the small queue has the rest; new entries
+/// go to the main queue while it holds less).
 const fn main_target(max_entries: usize) -> usize {
     max_entries / 10 * 9 + max_entries % 10 * 9 / 10
 }

@@ -307,6 +307,15 @@ impl<V> Shard<V> {
         // token is copied into it, saving a free and an allocation (tokens of
         // one issuer, and DPoP replay keys, are often of one length).
         let mut spare = None;
+        // The main queue's oldest entry goes as soon as it may no longer be
+        // served, full or not, so that expired entries do not wait for an
+        // eviction: a shard whose entries all live about as long (the DPoP
+        // replay store's keys) then holds about what may still be served.
+        if let Some(entry) = self.reclaim_oldest_of_main(now)
+            && entry.token.len() == token.len()
+        {
+            spare = Some(entry.token);
+        }
         while self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
             match self.evict_one(now) {
                 Freed::Nothing => break,
@@ -319,8 +328,13 @@ impl<V> Shard<V> {
         if self.len >= self.max_entries || self.bytes.saturating_add(bytes) > self.max_bytes {
             return false;
         }
-        // Back while the ghost remembers it: into the main queue.
-        let queue = if self.ghost.contains(hash) {
+        // Into the main queue while it holds less than its share (what fills
+        // an empty shard stays until entries that earn their place push it
+        // out, and the small queue's entries, evicted at the end of a short
+        // queue, are still in the CPU's caches when their buffers and slots
+        // are reused), or when the ghost remembers it; else into the small
+        // queue, on probation.
+        let queue = if self.main.len < self.main_target || self.ghost.contains(hash) {
             Queue::Main
         } else {
             Queue::Small
@@ -445,6 +459,10 @@ impl<V> Shard<V> {
         if self.len == 0 {
             return Freed::Nothing;
         }
+        // The main queue's oldest, if it may no longer be served, first.
+        if let Some(entry) = self.reclaim_oldest_of_main(now) {
+            return Freed::One(entry);
+        }
         // Each step removes an entry, moves one from the small queue to the
         // main queue (once per entry), or spends one of an entry's hits; the
         // limit only guards against corrupted links.
@@ -502,6 +520,18 @@ impl<V> Shard<V> {
         self.evictions += self.len as u64;
         self.reset();
         Freed::All
+    }
+
+    /// The main queue's oldest entry, removed if it may no longer be served.
+    fn reclaim_oldest_of_main(&mut self, now: u64) -> Option<Entry<V>> {
+        let index = self.main.oldest;
+        let state = self.slot(index)?.entry.as_ref()?.state(now);
+        if state == State::Live {
+            return None;
+        }
+        let entry = self.remove(index)?;
+        self.count_gone(state);
+        Some(entry)
     }
 
     /// One step of the main queue's clock: its oldest entry is removed if it

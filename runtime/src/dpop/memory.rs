@@ -446,4 +446,24 @@ mod tests {
         ledger.close();
         assert_eq!(Some(ledger.closed_until), model.keys().last().copied());
     }
+
+    #[test]
+    fn expired_keys_are_reclaimed_as_claims_come_not_when_the_store_fills() {
+        // One claim a second, each held two seconds, in a store of 1 000:
+        // a shard's oldest key goes at the shard's next claim once it has
+        // expired, so no shard holds more than the keys live at once (two)
+        // plus one, whatever shard the hasher's seed puts each key in.
+        let store = MemoryReplayStore::new(1_000, 64);
+        for i in 0..1_000_u64 {
+            let now = NOW + i;
+            assert_eq!(
+                claim(&store, &format!("k{i}"), now + 2, now),
+                Ok(Claimed::Fresh)
+            );
+        }
+        let stats = store.seen.stats();
+        assert!(stats.entries <= 16 * 3, "{stats:?}");
+        assert_eq!(stats.evictions, 0);
+        assert!(stats.expirations >= 1_000 - 16 * 3, "{stats:?}");
+    }
 }
