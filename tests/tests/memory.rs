@@ -460,3 +460,69 @@ fn a_steady_replay_claim_of_a_key_of_one_length_allocates_only_to_grow() {
         Some(Ok(Claimed::Replayed))
     ));
 }
+
+/// Access tokens of remote issuers.
+#[derive(Claims, Clone, Debug)]
+#[claims(algorithms = [RS256])]
+struct Remote {
+    #[claims(max_len = 64)]
+    sub: String,
+}
+
+/// With several issuers, the key set is chosen by the token's `iss`, read
+/// before the signature; that reading allocates nothing (the payload is
+/// decoded on the stack and `iss` borrowed from it), so a verification
+/// costs the allocations it costs with one issuer.
+#[tokio::test]
+async fn choosing_among_issuers_allocates_nothing() {
+    use claimguard::Algorithm;
+    use claimguard::remote::RemoteIssuer;
+    use claimguard::testing::TestIssuer;
+
+    let (a, b) = (TestIssuer::start().await, TestIssuer::start().await);
+    let (a, b) = (
+        a.unwrap_or_else(|e| panic!("{e}")),
+        b.unwrap_or_else(|e| panic!("{e}")),
+    );
+    let remote = |issuer: &TestIssuer| {
+        RemoteIssuer::discover(&issuer.issuer()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let clock = claimguard_tests::clock();
+    let builder = || {
+        Verifier::<Remote>::builder()
+            .clock(clock.clone())
+            .timer(clock.clone())
+    };
+    let one = builder().remote(remote(&b)).start().await;
+    let two = builder()
+        .remote(remote(&a))
+        .remote(remote(&b))
+        .start()
+        .await;
+    let (one, two) = (
+        one.unwrap_or_else(|e| panic!("{e}")),
+        two.unwrap_or_else(|e| panic!("{e}")),
+    );
+    let claims = serde_json::json!({ "sub": "s", "iss": b.issuer(), "exp": NOW + 3600 });
+    let token = b.mint(Algorithm::RS256, &claims);
+    let count = |verifier: &Verifier<Remote>| {
+        let (verdict, usage) = measure(|| verifier.verify(&token).map(|claims| claims.sub));
+        assert_eq!(verdict.as_deref().ok(), Some("s"));
+        usage.allocations
+    };
+    // The first verification of each settles what is made once.
+    let (_, _) = (count(&one), count(&two));
+    let (with_one, with_two) = (count(&one), count(&two));
+    println!("allocations per verification: one issuer {with_one}, two {with_two}");
+    assert_eq!(with_two, with_one);
+    // The other issuer's tokens are chosen as cheaply.
+    let claims = serde_json::json!({ "sub": "s", "iss": a.issuer(), "exp": NOW + 3600 });
+    let token = a.mint(Algorithm::RS256, &claims);
+    let count = || {
+        let (verdict, usage) = measure(|| two.verify(&token).map(|claims| claims.sub));
+        assert_eq!(verdict.as_deref().ok(), Some("s"));
+        usage.allocations
+    };
+    let _ = count();
+    assert_eq!(count(), with_one);
+}

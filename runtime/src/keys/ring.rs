@@ -74,14 +74,17 @@ impl fmt::Debug for Keyring {
 /// scan (the payload is within the token cap) that reads the top-level
 /// members and keeps only `iss`. What it finds is only a choice of key set;
 /// the single pass over the payload confirms it after the signature, and
-/// refuses a payload it would read differently (a second `iss`, say).
+/// refuses a payload it would read differently (a second `iss`, say). The
+/// `iss` is borrowed from the payload unless it has escapes.
 #[cfg(feature = "remote")]
-pub(crate) fn issuer_of(payload: &[u8]) -> Option<String> {
+pub(crate) fn issuer_of(payload: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+
     use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, Visitor};
 
     struct Iss;
     impl<'de> Visitor<'de> for Iss {
-        type Value = Option<String>;
+        type Value = Option<Cow<'de, str>>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object")
         }
@@ -92,7 +95,7 @@ pub(crate) fn issuer_of(payload: &[u8]) -> Option<String> {
                     if iss.is_some() {
                         return Err(de::Error::duplicate_field("iss"));
                     }
-                    iss = Some(map.next_value::<crate::json::Str<'de>>()?.0.into_owned());
+                    iss = Some(map.next_value::<crate::json::Str<'de>>()?.0);
                 } else {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -111,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_issuer_is_read_as_the_pass_reads_it() {
-        let iss = |json: &str| issuer_of(json.as_bytes());
+        let iss = |json: &str| issuer_of(json.as_bytes()).map(std::borrow::Cow::into_owned);
         assert_eq!(iss(r#"{"iss":"a"}"#).as_deref(), Some("a"));
         assert_eq!(
             iss(r#"{"x":{"iss":"b"},"iss":"\u0061"}"#).as_deref(),
@@ -123,5 +126,14 @@ mod tests {
         assert_eq!(iss(r#"["iss"]"#), None);
         assert_eq!(iss(r#"{"iss":"a""#), None);
         assert_eq!(issuer_of(b"{\"iss\":\"\xff\"}"), None);
+        // Borrowed from the payload unless it has escapes.
+        assert!(matches!(
+            issuer_of(br#"{"x":1,"iss":"https://a"}"#),
+            Some(std::borrow::Cow::Borrowed("https://a"))
+        ));
+        assert!(matches!(
+            issuer_of(br#"{"iss":"https:\/\/a"}"#),
+            Some(std::borrow::Cow::Owned(iss)) if iss == "https://a"
+        ));
     }
 }

@@ -114,7 +114,7 @@ pub(crate) fn decode_vec(input: &[u8]) -> Result<Vec<u8>, Error> {
 
 /// Decodes `input` into a buffer of `N` bytes on the stack when it fits,
 /// else into a new vector, and hands the bytes to `f`.
-#[cfg(feature = "dpop")]
+#[cfg(any(feature = "dpop", feature = "remote"))]
 pub(crate) fn with_decoded<const N: usize, R>(
     input: &[u8],
     f: impl FnOnce(&[u8]) -> R,
@@ -149,7 +149,7 @@ mod tests {
         URL_SAFE_NO_PAD.decode(input).ok()
     }
 
-    #[cfg(feature = "dpop")]
+    #[cfg(any(feature = "dpop", feature = "remote"))]
     #[test]
     fn with_decoded_takes_the_stack_or_the_heap_alike() {
         let text = URL_SAFE_NO_PAD.encode([7u8; 100]);

@@ -57,7 +57,7 @@ pub(crate) fn is_base64url(segment: &str) -> bool {
 }
 
 /// Decoded payloads up to this size stay on the stack.
-const PAYLOAD_STACK: usize = 1024;
+pub(crate) const PAYLOAD_STACK: usize = 1024;
 
 /// Decodes the payload, runs `authenticate` (the signature check), then
 /// calls `f` with the decoded bytes. A payload that is not canonical

@@ -268,16 +268,19 @@ impl<T: Claims> Inner<T> {
 
 /// The issuer whose keys judge a token, by the `iss` its payload names
 /// (read before the signature, and confirmed by the claims pass after it).
+/// The payload is decoded on the stack when it fits where the claims pass
+/// decodes it (the same size), and `iss` is borrowed from it unless it has
+/// escapes: choosing the issuer allocates nothing for the tokens issuers
+/// send.
 #[cfg(feature = "remote")]
 fn pick_issuer<'r>(
     remote: &'r [Arc<RemoteKeys>],
     payload: &str,
 ) -> Result<&'r Arc<RemoteKeys>, Reason> {
-    let decoded =
-        token::base64url::decode_vec(payload.as_bytes()).map_err(|_| Reason::Malformed)?;
-    let iss = crate::keys::ring::issuer_of(&decoded).ok_or(Reason::Issuer)?;
-    remote
-        .iter()
-        .find(|source| *source.issuer[0] == *iss)
-        .ok_or(Reason::Issuer)
+    token::base64url::with_decoded::<{ token::PAYLOAD_STACK }, _>(payload.as_bytes(), |decoded| {
+        let iss = crate::keys::ring::issuer_of(decoded)?;
+        remote.iter().find(|source| *source.issuer[0] == *iss)
+    })
+    .map_err(|_| Reason::Malformed)?
+    .ok_or(Reason::Issuer)
 }
