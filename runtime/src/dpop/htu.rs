@@ -55,7 +55,10 @@ impl Origin {
         // A plain path is its own normal form, so the expected `htu` is the
         // origin followed by it.
         let is_expected = |uri: &str| uri.strip_prefix(&*self.0) == Some(path);
-        is_expected(strip_query(htu)) || normalise(htu).is_some_and(|htu| is_expected(&htu))
+        // The origin and the path exactly need no search for a query.
+        is_expected(htu)
+            || is_expected(strip_query(htu))
+            || normalise(htu).is_some_and(|htu| is_expected(&htu))
     }
 }
 
@@ -63,11 +66,12 @@ impl Origin {
 /// characters only, without a `.` or `..` segment. (A path with a
 /// percent-encoding may be normal too; it takes the longer way.)
 fn is_plain(path: &str) -> bool {
-    path.starts_with('/')
-        && path.bytes().all(path_char)
-        && path
-            .split('/')
-            .all(|segment| segment != "." && segment != "..")
+    let bytes = path.as_bytes();
+    bytes.first() == Some(&b'/')
+        && bytes.iter().all(|&b| path_char(b))
+        && bytes
+            .split(|&b| b == b'/')
+            .all(|segment| segment != b"." && segment != b"..")
 }
 
 /// `uri` normalised, without its query and fragment; `None` if it is not an
@@ -90,9 +94,7 @@ pub(crate) fn matches(htu: &str, expected: &str) -> bool {
 /// `uri` up to its query or fragment.
 fn strip_query(uri: &str) -> &str {
     // A byte search: both are ASCII, so `at` is a character boundary.
-    uri.bytes()
-        .position(|b| b == b'?' || b == b'#')
-        .map_or(uri, |at| &uri[..at])
+    memchr::memchr2(b'?', b'#', uri.as_bytes()).map_or(uri, |at| &uri[..at])
 }
 
 /// The normalised `scheme://host[:port]` of an absolute URI, and the rest
